@@ -1,0 +1,38 @@
+"""The sync ledger: what was written to Salesforce for one meeting, and which results went out.
+
+Stored in a Faust Table keyed by meeting_id, written only while processing that meeting's
+(org-keyed) events. Updates replace the whole entry (never increment), so a replay after a crash
+writes the same value again: see FAUST-NOTES pitfall 3.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from service.domain.messages import Contract, SyncResult
+
+KEPT_RESULTS = 8  # results remembered per meeting, for redelivered events
+
+
+class LedgerEntry(Contract):
+    org_id: str
+    meeting_id: str
+    revision: int = 0  # newest revision with a terminal result
+    event_id: str | None = None  # Salesforce Event Id
+    note_id: str | None = None
+    task_ids: dict[str, str] = Field(default_factory=dict)  # action item id -> Task Id
+    attendee_ids: list[str] = Field(default_factory=list)  # RelationIds on the Event
+    created_contact_ids: list[str] = Field(default_factory=list)
+    results: dict[str, SyncResult] = Field(default_factory=dict)  # source event_id -> result published
+
+    def result_for(self, event_id: str) -> SyncResult | None:
+        return self.results.get(event_id)
+
+    def with_result(self, event_id: str, result: SyncResult) -> LedgerEntry:
+        """The entry with `result` remembered for `event_id`, oldest forgotten past KEPT_RESULTS."""
+        kept = dict(self.results)
+        kept.pop(event_id, None)
+        kept[event_id] = result
+        while len(kept) > KEPT_RESULTS:
+            kept.pop(next(iter(kept)))
+        return self.model_copy(update={"results": kept})
