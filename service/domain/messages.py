@@ -180,6 +180,7 @@ class Reason(StrEnum):
     SALESFORCE_ERROR = "salesforce_error"
     INSTANCE_NOT_ALLOWED = "instance_not_allowed"
     RETRIES_EXHAUSTED = "retries_exhausted"
+    INTERNAL_ERROR = "internal_error"
 
 
 class MatchConfidence(StrEnum):
@@ -265,6 +266,7 @@ class RetryRequest(Contract):
 
     org_id: str
     meeting: MeetingSummary
+    kind: Literal["retry", "park_expiry"] = "retry"  # park_expiry: fail the meeting if still parked
     attempt: int = Field(ge=1)
     not_before: AwareDatetime
     first_attempt_at: AwareDatetime
