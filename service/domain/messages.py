@@ -6,7 +6,7 @@ are generated from these models (`python -m service.schemas`) and a test fails w
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from enum import StrEnum
 from typing import Annotated, Literal
 

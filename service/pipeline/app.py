@@ -256,7 +256,7 @@ class SyncApp:
         # always has its ledger entry, so a redelivered event re-publishes that same result.
         await self.app.producer.flush()
         for group_outcomes in outcomes:
-            for _, item, outcome in group_outcomes:
+            for _, _item, outcome in group_outcomes:
                 if outcome.retry is not None:
                     metrics.RETRIES.labels(reason=outcome.retry.last_reason.value).inc()
                     await self._send_retry(outcome.retry)

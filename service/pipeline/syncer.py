@@ -30,8 +30,8 @@ from service.domain.messages import (
     SyncStatus,
     WrittenRecords,
 )
-from service.domain.planning import plan_writes
 from service.domain.plan import WritePlan
+from service.domain.planning import plan_writes
 from service.domain.reads import read_request
 from service.domain.reasons import message_for
 from service.errors import ApiLimitReached, ConnectionExpired, SyncError, TransientError
@@ -47,9 +47,13 @@ log = structlog.get_logger(__name__)
 class Salesforce(Protocol):
     """What the syncer needs of the Salesforce client."""
 
-    async def read(self, org: OrgConfig, request: ReadRequest, *, tokens: StoredTokens | None = None) -> ReadOutcome: ...
+    async def read(
+        self, org: OrgConfig, request: ReadRequest, *, tokens: StoredTokens | None = None
+    ) -> ReadOutcome: ...
 
-    async def write(self, org: OrgConfig, plan: WritePlan, *, tokens: StoredTokens | None = None) -> WriteOutcome: ...
+    async def write(
+        self, org: OrgConfig, plan: WritePlan, *, tokens: StoredTokens | None = None
+    ) -> WriteOutcome: ...
 
 
 @dataclass(frozen=True)
@@ -81,7 +85,8 @@ class MeetingSyncer:
         if reason is not None or org is None:
             return self._terminal(meeting, ledger, SyncStatus.SKIPPED, reason or Reason.CRM_NOT_CONNECTED, now, item)
 
-        if state is not None and state.connection_expired_at is not None and org.updated_at <= state.connection_expired_at:
+        expired_at = state.connection_expired_at if state is not None else None
+        if expired_at is not None and org.updated_at <= expired_at:
             # Known expired: don't spend a token request per meeting, park it until a new config.
             return self._park(meeting, item, now, "")
 

@@ -6,7 +6,9 @@ equal counts keep the layout legible and let operators reason about one number.
 
 from __future__ import annotations
 
-from confluent_kafka import KafkaException
+from typing import Any
+
+from confluent_kafka import KafkaException, Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from service.config import Settings
@@ -58,3 +60,20 @@ def producer_config(settings: Settings) -> dict[str, str | int]:
         "acks": "all",
         "linger.ms": 5,
     }
+
+
+def publish(settings: Settings, topic: str, records: list[tuple[bytes, bytes | None]]) -> None:
+    """Publish keyed records and wait for every delivery; raises on the first failure."""
+    producer = Producer(producer_config(settings))
+    errors: list[str] = []
+
+    def delivered(err: Any, _msg: Any) -> None:
+        if err is not None:
+            errors.append(str(err))
+
+    for key, value in records:
+        producer.produce(topic, key=key, value=value, on_delivery=delivered)
+        producer.poll(0)
+    producer.flush(30)
+    if errors:
+        raise RuntimeError(f"publishing to {topic} failed: {errors[0]}")
