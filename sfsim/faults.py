@@ -31,6 +31,7 @@ class Faults:
     def from_doc(cls, doc: dict[str, Any] | None) -> Faults:
         faults = cls()
         faults.update(doc or {})
+        faults.rng.seed(faults.seed)  # deterministic by default: seed 0 unless the doc names one
         return faults
 
     def update(self, doc: dict[str, Any]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import secrets
 from collections import Counter, deque
 from dataclasses import dataclass, field
@@ -16,6 +17,8 @@ from .ids import to18
 API_EDITIONS = {"enterprise", "unlimited", "performance", "developer"}
 EDITIONS = API_EDITIONS | {"professional", "essentials", "group", "contact_manager", "starter"}
 _LOG_CAP = 10_000
+_CURSOR_CAP = 200
+_CURSORS = itertools.count(1)
 _DAY = timedelta(hours=24)
 
 
@@ -103,6 +106,8 @@ class Org:
         self.store = store
         self.stats = Stats()
         self._window: deque[datetime] = deque()
+        self.cursors: dict[str, tuple[list[dict[str, Any]], int]] = {}
+        self.api_disabled_users: set[str] = set()
 
     # --- identity -------------------------------------------------------------------------
     def connected_user(self) -> dict[str, Any] | None:
@@ -152,7 +157,7 @@ class Org:
         if not self.has_api():
             raise SfError(403, "API_DISABLED_FOR_ORG", "The REST API is not enabled for this Organization.")
         user = self.connected_user()
-        if user is not None and user.get("api_enabled") is False:
+        if user is not None and user["Id"] in self.api_disabled_users:
             raise SfError(403, "API_CURRENTLY_DISABLED", "API is disabled for this User")
         if self.used_in_window() >= self.daily_limit():
             raise SfError(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
@@ -168,6 +173,15 @@ class Org:
     def reset_stats(self) -> None:
         self.stats = Stats()
         self._window.clear()
+
+    # --- query cursors -----------------------------------------------------------------------
+    def new_cursor(self, records: list[dict[str, Any]], batch: int) -> str:
+        """Remember a query's rows for `query/<locator>-<offset>` paging; oldest cursors are dropped."""
+        locator = to18("01g5g0" + f"{next(_CURSORS):09d}")
+        self.cursors[locator] = (records, batch)
+        while len(self.cursors) > _CURSOR_CAP:
+            self.cursors.pop(next(iter(self.cursors)))
+        return locator
 
     # --- permissions ------------------------------------------------------------------------
     def can_read(self, sobject: str) -> bool:
