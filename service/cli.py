@@ -7,30 +7,11 @@ import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-from confluent_kafka import Producer
 
 from service.config import Settings
 from service.crypto import TokenCipher, new_key
 from service.domain.messages import Crm, OrgConfig, SalesforceConnection, SyncSettings
-from service.pipeline.topics import ensure_topics, producer_config
-
-
-def _publish(settings: Settings, topic: str, records: list[tuple[bytes, bytes | None]]) -> None:
-    producer = Producer(producer_config(settings))
-    errors: list[str] = []
-
-    def delivered(err: Any, _msg: Any) -> None:
-        if err is not None:
-            errors.append(str(err))
-
-    for key, value in records:
-        producer.produce(topic, key=key, value=value, on_delivery=delivered)
-        producer.poll(0)
-    producer.flush(30)
-    if errors:
-        raise SystemExit(f"publishing to {topic} failed: {errors[0]}")
+from service.pipeline.topics import ensure_topics, publish
 
 
 def build_org_config(args: argparse.Namespace, cipher: TokenCipher | None) -> OrgConfig:
@@ -59,13 +40,13 @@ def cmd_org_put(args: argparse.Namespace, settings: Settings) -> None:
     keys = settings.fernet_keys()
     config = build_org_config(args, TokenCipher(keys) if keys else None)
     ensure_topics(settings)
-    _publish(settings, settings.topic_org_configs, [(config.org_id.encode(), config.model_dump_json().encode())])
+    publish(settings, settings.topic_org_configs, [(config.org_id.encode(), config.model_dump_json().encode())])
     print(f"published config of org {config.org_id} (crm={config.crm})")
 
 
 def cmd_org_delete(args: argparse.Namespace, settings: Settings) -> None:
     ensure_topics(settings)
-    _publish(settings, settings.topic_org_configs, [(args.org_id.encode(), None)])
+    publish(settings, settings.topic_org_configs, [(args.org_id.encode(), None)])
     print(f"published tombstone of org {args.org_id}")
 
 
@@ -77,10 +58,10 @@ def cmd_meeting_send(args: argparse.Namespace, settings: Settings) -> None:
             records.append(((args.key or "unknown").encode(), raw))
             continue
         doc = json.loads(raw)
-        for meeting in doc if isinstance(doc, list) else [doc]:
-            records.append((str(meeting.get("org_id", "")).encode(), json.dumps(meeting).encode()))
+        meetings = doc if isinstance(doc, list) else [doc]
+        records.extend((str(m.get("org_id", "")).encode(), json.dumps(m).encode()) for m in meetings)
     ensure_topics(settings)
-    _publish(settings, settings.topic_meetings, records)
+    publish(settings, settings.topic_meetings, records)
     print(f"published {len(records)} meeting message(s)")
 
 
