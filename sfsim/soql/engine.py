@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import operator
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
@@ -82,10 +83,10 @@ def format_datetime(value: datetime) -> str:
 class _Run:
     """State of one execution: `now`, a parent cache, semi-join id sets, child groupings."""
 
-    def __init__(self, source: RecordSource, now: datetime, api_version: str, include_deleted: bool) -> None:
+    def __init__(self, source: RecordSource, now: datetime, url_prefix: str, include_deleted: bool) -> None:
         self.source = source
         self.now = now
-        self.api_version = api_version
+        self.url_prefix = url_prefix
         self.include_deleted = include_deleted
         self.index: Callable[[str, str, str], list[Record] | None] | None = getattr(source, "index_lookup", None)
         self.parents: dict[str, Record | None] = {}
@@ -122,8 +123,13 @@ class _Run:
         ftype = ref.field.type
         if ftype in STRINGISH or ftype in IDISH:
             return str(v).lower() or None
-        if ftype == "datetime" and isinstance(v, datetime) and v.tzinfo is None:
-            return v.replace(tzinfo=UTC)
+        if ftype == "datetime":
+            if isinstance(v, str):
+                return _parse_datetime(v)
+            if isinstance(v, datetime) and v.tzinfo is None:
+                return v.replace(tzinfo=UTC)
+        elif ftype == "date" and isinstance(v, str):
+            return _parse_date(v)
         return v
 
     # -- WHERE
@@ -206,7 +212,7 @@ class _Run:
                     if len(keys) != len(c.ordered):
                         keys = None
                 elif isinstance(c, SemiJoin) and not c.negate:
-                    keys = tuple(self.semi_ids(c))
+                    keys = tuple(sorted(self.semi_ids(c)))
                     ref = c.ref
                 if keys is None or ref.hops:
                     continue
@@ -262,7 +268,7 @@ class _Run:
 
     # -- output
     def attributes(self, sobject: str, rec: Record) -> dict[str, str]:
-        return {"type": sobject, "url": f"/services/data/{self.api_version}/sobjects/{sobject}/{rec.get('Id')}"}
+        return {"type": sobject, "url": f"{self.url_prefix}/sobjects/{sobject}/{rec.get('Id')}"}
 
     def shape(self, query: Query, rec: Record) -> Record:
         out: Record = {"attributes": self.attributes(query.sobject.name, rec)}
@@ -317,6 +323,24 @@ class _Run:
         return {"totalSize": len(result), "done": True, "records": list(result)}
 
 
+@functools.lru_cache(maxsize=65536)
+def _parse_datetime(text: str) -> datetime | str:
+    """A stored datetime string (`2026-01-31T10:00:00.000+0000` or ISO 8601) as an aware datetime."""
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return text
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+@functools.lru_cache(maxsize=65536)
+def _parse_date(text: str) -> date | str:
+    try:
+        return date.fromisoformat(text[:10])
+    except ValueError:
+        return text
+
+
 def _type_of(rec: Record) -> str | None:
     attrs = rec.get("attributes")
     if isinstance(attrs, dict) and attrs.get("type"):
@@ -340,6 +364,7 @@ def _json(ftype: str, value: Any) -> Any:
 
 
 def run_query(
-    query: Query, source: RecordSource, *, now: datetime, api_version: str = "v60.0", include_deleted: bool = False
+    query: Query, source: RecordSource, *, now: datetime, url_prefix: str, include_deleted: bool = False
 ) -> QueryResult:
-    return _Run(source, now, api_version, include_deleted).run(query)
+    """Run a resolved query; record URLs are `{url_prefix}/sobjects/{Type}/{Id}`."""
+    return _Run(source, now, url_prefix.rstrip("/"), include_deleted).run(query)

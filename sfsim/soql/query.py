@@ -167,6 +167,14 @@ class Query:
     order: tuple[OrderKey, ...]
     limit: int | None
     offset: int | None
+    schema: Schema | None = None  # the schema it was resolved against
+
+
+@dataclass(frozen=True, slots=True)
+class DeferredQuery:
+    """Syntax-checked SOQL not yet resolved against a schema (`parse(text)` without a schema)."""
+
+    text: str
 
 
 # --- resolution -------------------------------------------------------------------------------
@@ -240,6 +248,7 @@ class _Resolver:
             order=tuple(order),
             limit=raw.limit,
             offset=raw.offset,
+            schema=self.schema,
         )
 
     def child_subquery(self, parent: ObjectDef, raw: RawQuery) -> SubQuery:
@@ -548,6 +557,7 @@ __all__ = [
     "Branch",
     "Compare",
     "Cond",
+    "DeferredQuery",
     "FieldRef",
     "Hop",
     "InList",
