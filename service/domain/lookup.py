@@ -24,9 +24,18 @@ class Anchor:
 
 
 @dataclass(frozen=True)
+class ActionItemRef:
+    """An action item as the plan writes it: enough to find its Task again when the ledger lost it."""
+
+    action_item_id: str
+    subject: str = ""  # the Task Subject the plan writes (unkeyed orgs' recovery read matches on it)
+
+
+@dataclass(frozen=True)
 class ReadRequest:
     contact_emails: tuple[str, ...]  # external participants' emails: Contacts and Leads by exact email
     user_emails: tuple[str, ...]  # every email that may be an active User: participants, owner, assignees
     account_domains: tuple[str, ...]  # company domains to compare with Account.Website (LIKE candidates)
     anchor: Anchor | None  # None when the ledger already knows this meeting's records
     meeting_id: str = ""
+    action_items: tuple[ActionItemRef, ...] = ()  # this revision's items, for the recovery read

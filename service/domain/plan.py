@@ -50,6 +50,7 @@ class WritePlan:
     skip: Reason | None = None  # set when nothing must be written (e.g. internal_only)
     removed_action_item_ids: tuple[str, ...] = ()  # in the ledger but gone from this revision
     owner_ids: Mapping[str, str] = field(default_factory=dict)  # label -> User Id chosen
+    attendee_ids: tuple[str, ...] = ()  # RelationIds already on the Event (ledger or prior sync)
 
     @property
     def is_empty(self) -> bool:

@@ -1,0 +1,56 @@
+"""The org's daily API usage, as Salesforce reports it on every response (`Sforce-Limit-Info`)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_API_USAGE = re.compile(r"api-usage=(\d+)/(\d+)")
+
+
+@dataclass(frozen=True)
+class ApiUsage:
+    used: int
+    limit: int
+
+    @property
+    def fraction(self) -> float:
+        return self.used / self.limit if self.limit > 0 else 1.0
+
+    def above_reserve(self, reserve_fraction: float) -> bool:
+        """True when the org has spent its budget down to the reserve kept for its own users."""
+        return self.used >= reserve_fraction * self.limit
+
+
+def parse_limit_info(header: str | None) -> ApiUsage | None:
+    """`api-usage=18/5000; api-bursts=1/750` -> ApiUsage(18, 5000); None when absent or garbled."""
+    if not header:
+        return None
+    found = _API_USAGE.search(header)
+    if found is None:
+        return None
+    return ApiUsage(int(found.group(1)), int(found.group(2)))
+
+
+class UsageBook:
+    """Latest known usage per org (this worker owns its orgs, so no coordination is needed)."""
+
+    def __init__(self) -> None:
+        self._usage: dict[str, ApiUsage] = {}
+
+    def record(self, org_id: str, header: str | None) -> None:
+        usage = parse_limit_info(header)
+        if usage is not None:
+            self._usage[org_id] = usage
+
+    def mark_exhausted(self, org_id: str) -> None:
+        """REQUEST_LIMIT_EXCEEDED without a header: treat the budget as spent until told otherwise."""
+        known = self._usage.get(org_id)
+        limit = known.limit if known else 1
+        self._usage[org_id] = ApiUsage(max(limit, known.used if known else 1), limit)
+
+    def get(self, org_id: str) -> ApiUsage | None:
+        return self._usage.get(org_id)
+
+    def forget(self, org_id: str) -> None:
+        self._usage.pop(org_id, None)
