@@ -415,7 +415,9 @@ def test_malformed_query_shape():
     assert e.error_code == "MALFORMED_QUERY"
     assert e.status == 400
     assert e.message == (
-        "\nSELECT Id FROM Contact WHERE\n                            ^\nERROR at Row:1:Column:29\nunexpected token: <EOF>"
+        "\nSELECT Id FROM Contact WHERE\n"
+        "                            ^\n"
+        "ERROR at Row:1:Column:29\nunexpected token: <EOF>"
     )
     assert e.body() == [{"message": e.message, "errorCode": "MALFORMED_QUERY"}]
 
