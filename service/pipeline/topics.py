@@ -59,6 +59,7 @@ def producer_config(settings: Settings) -> dict[str, str | int]:
         "enable.idempotence": True,
         "acks": "all",
         "linger.ms": 5,
+        "message.max.bytes": settings.max_message_bytes * 2 + 64_000,
     }
 
 
