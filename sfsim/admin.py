@@ -16,6 +16,7 @@ from .errors import SfError
 from .org import Org, Registry
 from .schema import FieldDef, Schema, SchemaError
 from .store import Store
+from .validation import to_json
 
 # Parents before children so seed references resolve in order.
 SEED_ORDER = (
@@ -172,7 +173,7 @@ def add_routes(app: web.Application, key: web.AppKey[Registry]) -> None:
         prefix = "/services/data/v60.0"
         include_deleted = request.query.get("deleted", "false").lower() == "true"
         rows = [
-            {"attributes": {"type": obj.name, "url": f"{prefix}/sobjects/{obj.name}/{r['Id']}"}, **r}
+            {"attributes": {"type": obj.name, "url": f"{prefix}/sobjects/{obj.name}/{r['Id']}"}, **to_json(obj, r)}
             for r in org.store.records(obj.name, include_deleted=include_deleted)
         ]
         return _json({"totalSize": len(rows), "done": True, "records": rows})

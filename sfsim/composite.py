@@ -39,9 +39,7 @@ def _validate_envelope(body: Any) -> list[dict[str, Any]]:
     if not subs:
         raise _envelope_error("compositeRequest: at least one subrequest is required")
     if len(subs) > MAX_SUBREQUESTS:
-        raise _envelope_error(
-            f"Composite API only supports up to {MAX_SUBREQUESTS} subrequests", "LIMIT_EXCEEDED"
-        )
+        raise _envelope_error(f"Composite API only supports up to {MAX_SUBREQUESTS} subrequests", "LIMIT_EXCEEDED")
     seen: set[str] = set()
     heavy = 0
     for sub in subs:
@@ -64,8 +62,7 @@ def _validate_envelope(body: Any) -> list[dict[str, Any]]:
             heavy += 1
     if heavy > MAX_QUERY_OR_COLLECTION:
         raise _envelope_error(
-            f"Composite API only supports up to {MAX_QUERY_OR_COLLECTION} query or sObject Collections "
-            "subrequests",
+            f"Composite API only supports up to {MAX_QUERY_OR_COLLECTION} query or sObject Collections subrequests",
             "LIMIT_EXCEEDED",
         )
     return subs
@@ -166,9 +163,7 @@ def _run_sub(ctx: Context, sub: dict[str, Any], url: str, body: Any) -> ApiRespo
     parts = urlsplit(str(url))
     m = _URL.match(parts.path)
     if not m:
-        return ApiResponse(
-            404, [{"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}]
-        )
+        return ApiResponse(404, [{"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}])
     headers = {str(k).lower(): str(v) for k, v in (sub.get("httpHeaders") or {}).items()}
     request = ApiRequest(
         method=sub["method"].upper(),
@@ -195,9 +190,7 @@ def collections(ctx: Context, req: ApiRequest, rest: list[str]) -> ApiResponse:
         all_or_none = req.params.get("allOrNone", "false").lower() == "true"
         return _run_records(ctx, [{"Id": i} for i in ids], all_or_none, "delete", None)
     if method not in {"POST", "PATCH"} or (rest and (method != "PATCH" or len(rest) != 2)) or len(rest) == 1:
-        raise SfError(
-            405, "METHOD_NOT_ALLOWED", f"HTTP Method '{method}' not allowed. Allowed are POST,PATCH,DELETE"
-        )
+        raise SfError(405, "METHOD_NOT_ALLOWED", f"HTTP Method '{method}' not allowed. Allowed are POST,PATCH,DELETE")
     body = req.body
     if not isinstance(body, dict) or not isinstance(body.get("records"), list):
         raise bad_request("JSON_PARSER_ERROR", "records: required field is missing")
@@ -270,9 +263,7 @@ def _one(writer: Writer, raw: Any, op: str, upsert_key: tuple[str, str] | None) 
         sobject = writer.org.store.type_of(_norm(rid))
         if sobject is None:
             raise bad_request(
-                "ENTITY_IS_DELETED"
-                if writer.org.store.deleted(_norm(rid))
-                else "INVALID_CROSS_REFERENCE_KEY",
+                "ENTITY_IS_DELETED" if writer.org.store.deleted(_norm(rid)) else "INVALID_CROSS_REFERENCE_KEY",
                 "invalid cross reference id",
             )
         writer.delete(sobject, rid)

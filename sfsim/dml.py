@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from .clock import format_datetime
 from .errors import SfError, bad_request, not_found
 from .ids import InvalidIdError, normalize_id
 from .org import Org
@@ -15,7 +14,6 @@ from .store import next_id
 from .validation import (
     coerce,
     integrity,
-    parse_datetime,
     read_only_field,
     required_missing,
     unknown_field,
@@ -38,6 +36,10 @@ class Writer:
     @property
     def store(self) -> Any:
         return self.org.store
+
+    def _now(self) -> datetime:
+        now = self.org.clock.now()
+        return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
     def _user_id(self) -> str | None:
         user = self.org.connected_user()
@@ -80,7 +82,7 @@ class Writer:
         obj = self.object_def(sobject)
         self._check_write_access(obj)
         values = self._values(obj, body, creating=True)
-        now = format_datetime(self.org.clock.now())
+        now = self._now()
         user_id = self._user_id()
         record: dict[str, Any] = {f.name: f.default for f in obj.fields}
         record.update(
@@ -122,7 +124,7 @@ class Writer:
         values = self._values(obj, body, creating=False)
         merged = dict(existing)
         merged.update(values)
-        now = format_datetime(self.org.clock.now())
+        now = self._now()
         merged["LastModifiedDate"] = now
         merged["SystemModstamp"] = now
         merged["LastModifiedById"] = self._user_id()
@@ -141,9 +143,7 @@ class Writer:
         try:
             rid = normalize_id(record_id)
         except InvalidIdError:
-            raise bad_request(
-                "MALFORMED_ID", f"{obj.name} ID: id value of incorrect type: {record_id}"
-            ) from None
+            raise bad_request("MALFORMED_ID", f"{obj.name} ID: id value of incorrect type: {record_id}") from None
         record = self.store.get(rid)
         if record is None or self.store.type_of(rid) != obj.name:
             if self.store.deleted(rid):
@@ -218,46 +218,42 @@ class Writer:
         if obj.name == "Task":
             record["IsClosed"] = record.get("Status") in TASK_CLOSED_STATUSES
             if record["IsClosed"] and not record.get("CompletedDateTime"):
-                record["CompletedDateTime"] = format_datetime(self.org.clock.now())
+                record["CompletedDateTime"] = self._now()
         if obj.name == "Event":
             self._derive_event(record, values, existing)
         if obj.name in _ACTIVITIES:
             record["AccountId"] = self._activity_account(record)
 
-    def _derive_event(
-        self, record: dict[str, Any], values: dict[str, Any], existing: dict[str, Any] | None
-    ) -> None:
+    def _derive_event(self, record: dict[str, Any], values: dict[str, Any], existing: dict[str, Any] | None) -> None:
         old = existing or {}
         if record.get("IsAllDayEvent"):
             day = values.get("ActivityDate") or (
-                values["StartDateTime"][:10] if values.get("StartDateTime") else old.get("ActivityDate")
+                values["StartDateTime"].date() if values.get("StartDateTime") else old.get("ActivityDate")
             )
             if day is None:
                 raise required_missing(["ActivityDate"])
             minutes = values.get("DurationInMinutes") or old.get("DurationInMinutes") or _MAX_MINUTES
-            start = datetime.fromisoformat(day + "T00:00:00+00:00")
+            start = datetime(day.year, day.month, day.day, tzinfo=UTC)
         else:
             given_start = values.get("StartDateTime")
             given_activity = values.get("ActivityDateTime")
             if given_start and given_activity and given_start != given_activity:
-                raise integrity(
-                    "ActivityDateTime must be null or equal to StartDateTime", ["ActivityDateTime"]
-                )
+                raise integrity("ActivityDateTime must be null or equal to StartDateTime", ["ActivityDateTime"])
             start_text = given_start or given_activity or old.get("StartDateTime")
             if start_text is None:
                 raise required_missing(["ActivityDateTime"])
-            start = parse_datetime(start_text)
+            start = start_text
             end_given = "EndDateTime" in values and values["EndDateTime"] is not None
             dur_given = "DurationInMinutes" in values and values["DurationInMinutes"] is not None
             if end_given and dur_given:
                 minutes = int(values["DurationInMinutes"])
-                if parse_datetime(values["EndDateTime"]) != start + timedelta(minutes=minutes):
+                if values["EndDateTime"] != start + timedelta(minutes=minutes):
                     raise integrity(
                         "EndDateTime and DurationInMinutes disagree: give one, or both consistent",
                         ["EndDateTime", "DurationInMinutes"],
                     )
             elif end_given:
-                minutes = int((parse_datetime(values["EndDateTime"]) - start).total_seconds() // 60)
+                minutes = int((values["EndDateTime"] - start).total_seconds() // 60)
             elif dur_given:
                 minutes = int(values["DurationInMinutes"])
             elif old.get("DurationInMinutes") is not None:
@@ -268,11 +264,11 @@ class Writer:
             raise integrity("Duration must be between 0 and 1440 minutes", ["DurationInMinutes"])
         if minutes > _MAX_MULTIDAY_MINUTES:
             raise integrity("Multiday events can't last longer than 14 days", ["DurationInMinutes"])
-        record["StartDateTime"] = format_datetime(start)
-        record["ActivityDateTime"] = record["StartDateTime"]
-        record["EndDateTime"] = format_datetime(start + timedelta(minutes=minutes))
+        record["StartDateTime"] = start
+        record["ActivityDateTime"] = start
+        record["EndDateTime"] = start + timedelta(minutes=minutes)
         record["DurationInMinutes"] = minutes
-        record["ActivityDate"] = start.date().isoformat()
+        record["ActivityDate"] = start.date()
 
     def _activity_account(self, record: dict[str, Any]) -> str | None:
         what = self.store.get(record["WhatId"]) if record.get("WhatId") else None
@@ -295,9 +291,7 @@ class Writer:
                 if f.required and f.name != "Id" and record.get(f.name) in (None, "") and f.createable
             ]
             if missing:
-                restricted = [
-                    m for m in missing if (obj.name, m) in {("Task", "Status"), ("Task", "Priority")}
-                ]
+                restricted = [m for m in missing if (obj.name, m) in {("Task", "Status"), ("Task", "Priority")}]
                 if restricted:
                     raise bad_request(
                         "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
@@ -312,9 +306,7 @@ class Writer:
             and record.get("WhatId")
             and self.store.type_of(record["WhoId"]) == "Lead"
         ):
-            raise integrity(
-                "When the Name (WhoId) is a Lead, Related To (WhatId) must be empty", ["WhoId", "WhatId"]
-            )
+            raise integrity("When the Name (WhoId) is a Lead, Related To (WhatId) must be empty", ["WhoId", "WhatId"])
         for rule in self.org.validation_rules:
             if rule.sobject.lower() != obj.name.lower():
                 continue
@@ -324,9 +316,7 @@ class Writer:
                 raise bad_request("FIELD_CUSTOM_VALIDATION_EXCEPTION", rule.message, fields)
         self._check_unique(obj, record)
 
-    def _check_references(
-        self, obj: ObjectDef, record: dict[str, Any], existing: dict[str, Any] | None
-    ) -> None:
+    def _check_references(self, obj: ObjectDef, record: dict[str, Any], existing: dict[str, Any] | None) -> None:
         for f in obj.fields:
             if f.type != "reference" or f.name in {"CreatedById", "LastModifiedById"}:
                 continue
@@ -340,9 +330,7 @@ class Writer:
                     continue  # references to objects the simulator does not model (Profile)
                 raise bad_request("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", [f.name])
             if f.name == "OwnerId" and target_type == "User" and target.get("IsActive") is False:
-                raise bad_request(
-                    "INACTIVE_OWNER_OR_USER", "operation performed with inactive user as owner", []
-                )
+                raise bad_request("INACTIVE_OWNER_OR_USER", "operation performed with inactive user as owner", [])
 
     def _check_unique(self, obj: ObjectDef, record: dict[str, Any]) -> None:
         for f in obj.fields:
@@ -360,16 +348,13 @@ class Writer:
                 if other["Id"] != record["Id"] and other.get("RelationId") == record["RelationId"]:
                     raise bad_request(
                         "DUPLICATE_VALUE",
-                        "duplicate value found: RelationId duplicates value on record with id: "
-                        + other["Id"],
+                        "duplicate value found: RelationId duplicates value on record with id: " + other["Id"],
                         ["RelationId"],
                     )
 
     def _after_write(self, obj: ObjectDef, record: dict[str, Any]) -> None:
         if obj.name == "OpportunityContactRole" and record.get("IsPrimary"):
-            for other in (
-                self.store.index_lookup(obj.name, "OpportunityId", str(record["OpportunityId"]).lower()) or []
-            ):
+            for other in self.store.index_lookup(obj.name, "OpportunityId", str(record["OpportunityId"]).lower()) or []:
                 if other["Id"] != record["Id"] and other.get("IsPrimary"):
                     self.store.update(other["Id"], {"IsPrimary": False})
         if obj.name in _ACTIVITIES and record.get("ActivityDate"):

@@ -94,9 +94,7 @@ class Org:
         self.multiday_events = bool(doc.get("multiday_events", False))
         oauth = dict(doc.get("oauth") or {})
         self.oauth = OAuthConfig(**oauth)
-        self.permissions: dict[str, str] = {
-            k: str(v).lower() for k, v in (doc.get("permissions") or {}).items()
-        }
+        self.permissions: dict[str, str] = {k: str(v).lower() for k, v in (doc.get("permissions") or {}).items()}
         self.validation_rules = [ValidationRule.from_doc(r) for r in doc.get("validation_rules") or []]
         self.faults = Faults.from_doc(doc.get("faults"))
         self.clock = OrgClock()

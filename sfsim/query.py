@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import importlib
-import inspect
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from . import soql
 from .schema import Schema
 
 if TYPE_CHECKING:
@@ -44,42 +43,13 @@ def _visible_schema(schema: Schema, hidden: frozenset[str]) -> Schema:
     return Schema(o for o in schema.objects if o.name not in hidden)
 
 
-def _engine() -> Any:
-    return importlib.import_module("sfsim.soql")
-
-
-@lru_cache(maxsize=4096)
-def _parse(text: str) -> Any:
-    return _engine().parse(text)
-
-
 def run_query(ctx: Context, text: str, *, include_deleted: bool) -> tuple[list[dict[str, Any]], int]:
     """Run SOQL for the org; returns (all result rows, totalSize)."""
     org = ctx.org
     hidden = frozenset(o.name for o in org.store.schema.objects if not org.can_read(o.name))
     source = OrgSource(org.store, _visible_schema(org.store.schema, hidden), include_deleted)
-    query = _parse(text)
-    result = _engine().execute(query, source, now=org.clock.now(), **_version_kw(ctx))
-    return _shape(result)
-
-
-def _version_kw(ctx: Context) -> dict[str, Any]:
-    params = inspect.signature(_engine().execute).parameters
-    if "url_prefix" in params:
-        return {"url_prefix": ctx.prefix}
-    if "version" in params:
-        return {"version": ctx.prefix.rsplit("/v", 1)[-1]}
-    return {}
-
-
-def _shape(result: Any) -> tuple[list[dict[str, Any]], int]:
-    if isinstance(result, dict):
-        records = list(result.get("records", []))
-        return records, int(result.get("totalSize", len(records)))
-    if isinstance(result, list | tuple):
-        return list(result), len(result)
-    records = list(result.records)
-    total = getattr(result, "total_size", None)
-    if total is None:
-        total = getattr(result, "totalSize", len(records))
-    return records, int(total)
+    query = soql.parse(text, source.schema)
+    result = soql.execute(
+        query, source, now=org.clock.now(), api_version=ctx.prefix.rsplit("/", 1)[-1], include_deleted=include_deleted
+    )
+    return list(result), int(result.total_size)

@@ -11,6 +11,7 @@ from .errors import SfError, bad_request, not_found
 from .ids import InvalidIdError, normalize_id
 from .org import Org
 from .query import run_query
+from .validation import to_json
 
 _ALLOWED = {
     "sobject": "GET,PATCH,DELETE,HEAD",
@@ -150,9 +151,7 @@ def _query(ctx: Context, req: ApiRequest, rest: list[str], *, include_deleted: b
         if cursor is None or not start_text.isdigit():
             raise bad_request("INVALID_QUERY_LOCATOR", "invalid query locator")
         records, batch = cursor
-        return ApiResponse(
-            200, _page(ctx, locator=locator, records=records, start=int(start_text), batch=batch)
-        )
+        return ApiResponse(200, _page(ctx, locator=locator, records=records, start=int(start_text), batch=batch))
     text = req.params.get("q")
     if not text:
         raise bad_request("MALFORMED_QUERY", "q: query string is required")
@@ -209,16 +208,13 @@ def _visible_object(ctx: Context, name: str) -> Any:
     return obj
 
 
-def _record_body(
-    ctx: Context, sobject: str, record: dict[str, Any], fields: list[str] | None
-) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "attributes": {"type": sobject, "url": f"{ctx.prefix}/sobjects/{sobject}/{record['Id']}"}
-    }
+def _record_body(ctx: Context, sobject: str, record: dict[str, Any], fields: list[str] | None) -> dict[str, Any]:
+    out: dict[str, Any] = {"attributes": {"type": sobject, "url": f"{ctx.prefix}/sobjects/{sobject}/{record['Id']}"}}
+    obj = ctx.org.store.schema.get(sobject)
+    record = to_json(obj, record)
     if fields is None:
         out.update(record)
     else:
-        obj = ctx.org.store.schema.get(sobject)
         for name in fields:
             f = obj.field(name.strip())
             if f is None:
@@ -293,9 +289,7 @@ def _sobjects(ctx: Context, req: ApiRequest, rest: list[str]) -> ApiResponse:
             _visible_object(ctx, obj.name)
             record = _get_record(ctx, obj.name, record_id)
             fields = req.params.get("fields")
-            return ApiResponse(
-                200, _record_body(ctx, obj.name, record, fields.split(",") if fields else None)
-            )
+            return ApiResponse(200, _record_body(ctx, obj.name, record, fields.split(",") if fields else None))
         if method == "PATCH":
             writer.update(obj.name, record_id, _json_object(req.body))
             return ApiResponse(204, None)
@@ -319,9 +313,7 @@ def _sobjects(ctx: Context, req: ApiRequest, rest: list[str]) -> ApiResponse:
             _visible_object(ctx, obj.name)
             f = obj.field(ext_field)
             if f is None or not (f.external_id or f.id_lookup):
-                raise not_found(
-                    f"Provided external ID field does not exist or is not accessible: {ext_field}"
-                )
+                raise not_found(f"Provided external ID field does not exist or is not accessible: {ext_field}")
             matches = ctx.org.store.index_lookup(obj.name, f.name, value.lower()) or []
             if len(matches) > 1:
                 raise MultipleMatchesError([m["Id"] for m in matches])

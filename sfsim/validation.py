@@ -64,6 +64,19 @@ def parse_datetime(value: str) -> datetime:
     return parsed.replace(tzinfo=UTC)
 
 
+def to_json(obj: ObjectDef, record: dict[str, Any]) -> dict[str, Any]:
+    """A stored record in wire form: dates `YYYY-MM-DD`, datetimes `...000+0000`."""
+    out: dict[str, Any] = {}
+    for key, value in record.items():
+        if isinstance(value, datetime):
+            out[key] = format_datetime(value)
+        elif isinstance(value, date):
+            out[key] = value.isoformat()
+        else:
+            out[key] = value
+    return out
+
+
 def coerce(obj: ObjectDef, f: FieldDef, value: Any) -> Any:
     """The stored form of `value` for field `f`, or a Salesforce error (type, length, picklist, id syntax)."""
     if value is None or (value == "" and f.type not in {"string", "textarea"}):
@@ -92,19 +105,20 @@ def coerce(obj: ObjectDef, f: FieldDef, value: Any) -> Any:
     if t == "date":
         if isinstance(value, str) and _DATE_RE.match(value):
             try:
-                return date.fromisoformat(value).isoformat()
+                return date.fromisoformat(value)
             except ValueError:
                 pass
         if isinstance(value, str):
             try:
-                return parse_datetime(value).date().isoformat()
+                return parse_datetime(value).date()
             except ValueError:
                 pass
         raise _deserialize_error(value, "date")
     if t == "datetime":
         if isinstance(value, str):
             try:
-                return format_datetime(parse_datetime(value))
+                parsed = parse_datetime(value)
+                return parsed.replace(microsecond=parsed.microsecond // 1000 * 1000)
             except ValueError:
                 pass
         raise _deserialize_error(value, "datetime")
@@ -114,9 +128,7 @@ def coerce(obj: ObjectDef, f: FieldDef, value: Any) -> Any:
         try:
             rid = normalize_id(value)
         except InvalidIdError:
-            raise bad_request(
-                "MALFORMED_ID", f"{f.label} ID: id value of incorrect type: {value}", [f.name]
-            ) from None
+            raise bad_request("MALFORMED_ID", f"{f.label} ID: id value of incorrect type: {value}", [f.name]) from None
         if f.reference_to and sobject_of(rid) is not None and sobject_of(rid) not in f.reference_to:
             raise bad_request(
                 "INVALID_CROSS_REFERENCE_KEY", f"{f.label} ID: id value of incorrect type: {rid}", [f.name]
