@@ -40,7 +40,7 @@ def demo_run(stack: StackRun) -> tuple[str, dict[tuple[str, int | None], SyncRes
 
 
 def test_ocr_path_picks_the_opportunity_of_the_contact_roles(demo_run: Any, stack: StackRun) -> None:
-    org, results = demo_run
+    _org, results = demo_run
     result = results[("m-ocr", 1)]
     assert result.status is SyncStatus.SYNCED
     assert result.match is not None
