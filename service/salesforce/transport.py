@@ -166,7 +166,7 @@ class Transport:
                     headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
                     json=json,
                 )
-                if limit_info is not None or (status < 500 and status != 401):
+                if status < 500 and status not in (401, 403):  # what Salesforce refuses up front is free
                     counter.calls += 1
                 self._usage.record(session.org_id, limit_info)
                 if status == 401:
