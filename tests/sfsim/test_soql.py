@@ -577,3 +577,16 @@ def test_relationship_depth_limit():
 def test_object_name_prefix_in_field_path(org):
     [r] = rows("SELECT Contact.LastName FROM Contact WHERE Contact.Email = 'jane.doe@acme.test'", org)
     assert r["LastName"] == "Doe"
+
+
+def test_polymorphic_fields_in_where(org):
+    assert len(rows("SELECT Id FROM Event WHERE Who.Type = 'contact' AND What.Name LIKE 'big%'", org)) == 1
+    assert rows("SELECT Id FROM Event WHERE Who.Type = 'Lead'", org) == []
+
+
+def test_negative_numbers_and_invalid_dates(org):
+    assert len(rows("SELECT Id FROM Opportunity WHERE Amount > -5.5", org)) == 2
+    assert error("SELECT Id FROM Opportunity WHERE CloseDate = 2026-13-01").message.endswith(
+        "unexpected token: 2026-13-01"
+    )
+    assert error("SELECT Id FROM Contact WHERE Email IN ()").message.endswith("unexpected token: )")
