@@ -31,9 +31,7 @@ FieldType = Literal[
     "phone",
 ]
 FIELD_TYPES: frozenset[str] = frozenset(FieldType.__args__)  # type: ignore[attr-defined]
-STRING_TYPES: frozenset[str] = frozenset(
-    {"id", "reference", "string", "textarea", "email", "url", "picklist", "phone"}
-)
+STRING_TYPES: frozenset[str] = frozenset({"id", "reference", "string", "textarea", "email", "url", "picklist", "phone"})
 NUMBER_TYPES: frozenset[str] = frozenset({"int", "double", "currency"})
 # A textarea longer than this is a "long text area": not filterable, not sortable.
 _SHORT_TEXTAREA = 255
@@ -378,9 +376,7 @@ def _ro(name: str, type_: FieldType, **kw: Any) -> FieldDef:
 
 
 def _ref(name: str, targets: Iterable[str], rel: str, **kw: Any) -> FieldDef:
-    return FieldDef(
-        name=name, type="reference", length=18, reference_to=tuple(targets), relationship_name=rel, **kw
-    )
+    return FieldDef(name=name, type="reference", length=18, reference_to=tuple(targets), relationship_name=rel, **kw)
 
 
 def _system_fields() -> list[FieldDef]:
@@ -414,9 +410,7 @@ def _owner() -> FieldDef:
     return _ref("OwnerId", ("User",), "Owner", nillable=False)
 
 
-def _obj(
-    name: str, fields: list[FieldDef], children: Iterable[tuple[str, str, str]] = (), **kw: Any
-) -> ObjectDef:
+def _obj(name: str, fields: list[FieldDef], children: Iterable[tuple[str, str, str]] = (), **kw: Any) -> ObjectDef:
     system = _system_fields()
     return ObjectDef(
         name=name,
@@ -658,9 +652,7 @@ def _standard_objects() -> list[ObjectDef]:
         "Task",
         [
             FieldDef("Subject", "string", 255),
-            FieldDef(
-                "Status", "picklist", 40, required=True, picklist=_pick(*TASK_STATUSES, default="Not Started")
-            ),
+            FieldDef("Status", "picklist", 40, required=True, picklist=_pick(*TASK_STATUSES, default="Not Started")),
             FieldDef(
                 "Priority",
                 "picklist",

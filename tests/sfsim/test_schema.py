@@ -66,13 +66,7 @@ def test_polymorphic_references():
 def test_custom_fields_make_a_new_schema():
     base = Schema.default()
     keyed = base.with_custom_fields(
-        {
-            "event": [
-                FieldDef(
-                    name="IceCubes_Sync_Key__c", type="string", length=255, external_id=True, unique=True
-                )
-            ]
-        }
+        {"event": [FieldDef(name="IceCubes_Sync_Key__c", type="string", length=255, external_id=True, unique=True)]}
     )
     assert keyed["Event"].field("icecubes_sync_key__c").external_id
     assert base["Event"].field("IceCubes_Sync_Key__c") is None
@@ -104,6 +98,4 @@ def test_describe_shape():
         "childSObject": "Opportunity",
         "field": "AccountId",
         "relationshipName": "Opportunities",
-    }.items() <= (
-        next(c for c in acct["childRelationships"] if c["relationshipName"] == "Opportunities").items()
-    )
+    }.items() <= (next(c for c in acct["childRelationships"] if c["relationshipName"] == "Opportunities").items())
