@@ -271,7 +271,8 @@ def _links(match: Match, new_contact_refs: list[str]) -> _Links:
     if match.contact is not None:
         return _Links(match.contact.id, what, clear_who=False, lead_as_attendee=None)
     if new_contact_refs:
-        return _Links(Ref(new_contact_refs[0]), what, clear_who=False, lead_as_attendee=None)
+        lead_id = match.lead.id if match.lead is not None else None
+        return _Links(Ref(new_contact_refs[0]), what, clear_who=False, lead_as_attendee=lead_id)
     if match.lead is not None:
         if what is not None:
             # Salesforce refuses a WhatId next to a Lead WhoId: keep the Account/Opportunity, relate the Lead.
@@ -348,7 +349,12 @@ def plan_writes(
 
     if not writes:
         return WritePlan(skip=Reason.NOTHING_TO_WRITE, removed_action_item_ids=removed)
-    return WritePlan(writes=tuple(writes), removed_action_item_ids=removed, owner_ids=owner_ids)
+    return WritePlan(
+        writes=tuple(writes),
+        removed_action_item_ids=removed,
+        owner_ids=owner_ids,
+        attendee_ids=tuple(sorted(known.attendee_ids)),
+    )
 
 
 def _event_writes(

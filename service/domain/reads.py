@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from service.domain.addresses import is_free_mail, normalize_email
 from service.domain.ledger import LedgerEntry
-from service.domain.lookup import Anchor, ReadRequest
+from service.domain.lookup import ActionItemRef, Anchor, ReadRequest
 from service.domain.messages import MeetingSummary, OrgConfig
 from service.domain.participants import meeting_participants, on_verified_domain
 from service.domain.planning import event_start, event_subject, task_subject
@@ -36,7 +36,18 @@ def read_request(meeting: MeetingSummary, org: OrgConfig, ledger: LedgerEntry | 
         account_domains=tuple(domains),
         anchor=anchor_for(meeting, org, ledger),
         meeting_id=meeting.meeting_id,
+        action_items=action_item_refs(meeting, org),
     )
+
+
+def action_item_refs(meeting: MeetingSummary, org: OrgConfig) -> tuple[ActionItemRef, ...]:
+    """The action items this revision writes as Tasks (for the recovery read), each id once."""
+    if not org.settings.sync_action_items:
+        return ()
+    refs: dict[str, ActionItemRef] = {}
+    for item in meeting.action_items:
+        refs.setdefault(item.id, ActionItemRef(item.id, task_subject(item.text)))
+    return tuple(refs.values())
 
 
 def anchor_for(meeting: MeetingSummary, org: OrgConfig, ledger: LedgerEntry | None) -> Anchor | None:

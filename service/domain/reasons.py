@@ -107,3 +107,12 @@ def reason_message(reason: Reason, *, sobject: str | None = None) -> str:
         name = OBJECT_NAMES.get(sobject, sobject) if sobject else "a Salesforce object IceCubes uses"
         text = text.format(object=name)
     return text
+
+
+def message_for(reason: Reason, detail: str = "", *, sobject: str | None = None) -> str:
+    """The user-facing message, followed by `detail` (what the failure itself said) when there is one."""
+    text = reason_message(reason, sobject=sobject)
+    detail = detail.strip()
+    if not detail or detail in text:
+        return text
+    return f"{text} Details: {detail}"
