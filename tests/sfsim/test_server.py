@@ -33,11 +33,11 @@ async def test_refresh_returns_salesforce_shape_with_valid_signature(make_org):
 
 async def test_client_credentials_by_http_basic(make_org):
     org = await make_org(login=False)
-    basic = aiohttp.BasicAuth("cid", "secret")
+    basic = "Basic " + base64.b64encode(b"cid:secret").decode()
     async with org.session.post(
         org.sim.base_url + "/services/oauth2/token",
         data={"grant_type": "refresh_token", "refresh_token": org.info["oauth"]["refresh_token"]},
-        auth=basic,
+        headers={"Authorization": basic},
         ssl=org.ssl,
     ) as resp:
         assert resp.status == 200
