@@ -8,7 +8,6 @@ import hashlib
 import hmac
 import time
 
-import aiohttp
 import pytest
 
 from sfsim.ids import is_valid_id
