@@ -45,12 +45,8 @@ def malformed_id(value: str, field: str | None = None) -> SfError:
     return SfError(400, "MALFORMED_ID", f"malformed id {value}")
 
 
-PROCESSING_HALTED_ROLLBACK = (
-    "The transaction was rolled back since another operation in the same transaction failed."
-)
-PROCESSING_HALTED_REFERENCE = (
-    "Invalid reference specified. No value for {ref} found in {ref_id}. Provided {expr}"
-)
+PROCESSING_HALTED_ROLLBACK = "The transaction was rolled back since another operation in the same transaction failed."
+PROCESSING_HALTED_REFERENCE = "Invalid reference specified. No value for {ref} found in {ref_id}. Provided {expr}"
 ALL_OR_NONE_ROLLED_BACK = (
     "Record rolled back because not all records were valid and the request was using AllOrNone header"
 )

@@ -34,9 +34,7 @@ def signature(secret: str, identity_url: str, issued_at: str) -> str:
     return base64.b64encode(mac.digest()).decode()
 
 
-def refresh(
-    registry: Registry, form: dict[str, str], authorization: str | None
-) -> tuple[Org, dict[str, Any]]:
+def refresh(registry: Registry, form: dict[str, str], authorization: str | None) -> tuple[Org, dict[str, Any]]:
     """Handle `grant_type=refresh_token`; returns the org and the 200 body, or raises TokenError."""
     grant_type = form.get("grant_type")
     if grant_type != "refresh_token":

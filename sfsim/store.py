@@ -40,9 +40,7 @@ class Store:
 
     @staticmethod
     def _indexed_fields(obj: ObjectDef) -> tuple[str, ...]:
-        names = [
-            f.name for f in obj.fields if f.type == "reference" or f.external_id or f.unique or f.id_lookup
-        ]
+        names = [f.name for f in obj.fields if f.type == "reference" or f.external_id or f.unique or f.id_lookup]
         names += [n for n in _EXTRA_INDEXED.get(obj.name, ()) if n not in names and obj.field(n)]
         return tuple(names)
 
