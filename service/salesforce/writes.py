@@ -40,6 +40,8 @@ from service.salesforce.transport import CallCounter, SfResponse, Transport
 log = structlog.get_logger(__name__)
 
 MAX_ROUNDS = 5
+# RFC 3986 path characters stay literal (sync keys are `meeting:item`); everything else is escaped.
+_PATH_SAFE = ":@!$&'()*+,;=-._~"
 COLLECTION_SIZE = 200
 
 
@@ -170,7 +172,7 @@ class Writer:
             return SubRequest(
                 write.ref,
                 "PATCH",
-                f"{base}/sobjects/{write.sobject}/{SYNC_KEY_FIELD}/{quote(write.sync_key, safe='')}",
+                f"{base}/sobjects/{write.sobject}/{SYNC_KEY_FIELD}/{quote(write.sync_key, safe=_PATH_SAFE)}",
                 self._body(write, batch_singles, state, drop_key=True),
                 sobject=write.sobject,
             )

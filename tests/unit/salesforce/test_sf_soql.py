@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from service.salesforce.queries import MAX_STATEMENT_CHARS, contact_queries, read_queries
 from service.domain.lookup import ReadRequest
+from service.salesforce.queries import MAX_STATEMENT_CHARS, contact_queries, read_queries
 from service.salesforce.soql import SoqlLiteral, in_list, like_pattern, quote, soql
 
 _UNESCAPE = {"\\": "\\", "'": "'", '"': '"', "n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f"}
