@@ -84,7 +84,12 @@ MESSAGES: Mapping[Reason, str] = {
         "retrying. The meeting will sync again when it is next updated; check Salesforce's status and your "
         "org's API usage."
     ),
+    Reason.INTERNAL_ERROR: (
+        "Not synced: IceCubes hit an unexpected error while syncing this meeting. Our team has been notified; "
+        "the meeting will sync again when it is next updated."
+    ),
 }
+GENERIC_MESSAGE = "Not synced: see the result's details."
 
 OBJECT_NAMES: Mapping[str, str] = {
     "Event": "Events",
@@ -102,7 +107,7 @@ OBJECT_NAMES: Mapping[str, str] = {
 
 def reason_message(reason: Reason, *, sobject: str | None = None) -> str:
     """The message a user reads for this reason; `sobject` names the object a permission is missing on."""
-    text = MESSAGES[reason]
+    text = MESSAGES.get(reason, GENERIC_MESSAGE)
     if reason is Reason.INSUFFICIENT_PERMISSIONS:
         name = OBJECT_NAMES.get(sobject, sobject) if sobject else "a Salesforce object IceCubes uses"
         text = text.format(object=name)
