@@ -275,3 +275,21 @@ async def test_a_forged_host_gets_nothing(client: SalesforceClient, make_org: Ma
         await client.write(org.config, meeting_plan("m1", keyed=True, parent_id=org.ids["User"][0], items=1))
     stats = org.stats()
     assert stats["api_requests"] == 0 and stats["token_requests"] == 0
+
+
+NASTY = [
+    "o'brien@x.example",
+    "back\\slash@x.example",
+    'dq"uote@x.example',
+    "per%cent@x.example",
+    "under_score@x.example",
+    "x' OR Email != '@x.example",
+]
+
+
+async def test_no_email_changes_the_query_against_the_simulator(client: SalesforceClient, make_org: MakeOrg) -> None:
+    decoys = ["obrien@x.example", "backslash@x.example", "perXcent@x.example", "underXscore@x.example"]
+    org = make_org(records={"Contact": [{"LastName": "C", "Email": e} for e in NASTY + decoys]})
+    for email in NASTY:
+        outcome = await client.read(org.config, ReadRequest((email,), (), (), None, "m"))
+        assert [c.email for c in outcome.snapshot.contacts] == [email]
