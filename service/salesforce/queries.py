@@ -105,12 +105,9 @@ def account_queries(domains: Sequence[str]) -> list[Query]:
     return [Query("accounts", "Account", statement) for statement in _chunked(domains, build)]
 
 
-def user_queries(emails: Sequence[str]) -> list[Query]:
-    template = "SELECT Id, Email, IsActive, UserType, Name FROM User WHERE IsActive = true AND Email IN {emails}"
-    return [
-        Query("users", "User", statement)
-        for statement in _chunked(emails, lambda chunk: soql(template, emails=in_list(chunk)))
-    ]
+def users_query() -> Query:
+    """Every active User of the org (cached org-wide; paged when the org is large)."""
+    return Query("users", "User", "SELECT Id, Email, IsActive, UserType, Name FROM User WHERE IsActive = true")
 
 
 def anchor_query(anchor: Anchor, *, keyed: bool) -> Query:

@@ -15,7 +15,7 @@ from service.salesforce import records as parse
 from service.salesforce.caches import DescribeCache, UserCache
 from service.salesforce.composite import SubRequest, SubResponse, fits, send_composite
 from service.salesforce.failures import errors_in, org_level_error, redact
-from service.salesforce.queries import Query, anchor_query, prior_queries, read_queries, user_queries
+from service.salesforce.queries import Query, anchor_query, prior_queries, read_queries, users_query
 from service.salesforce.tokens import OrgSession
 from service.salesforce.transport import CallCounter, Transport
 
@@ -66,15 +66,15 @@ class Reader:
     async def read(self, session: OrgSession, request: ReadRequest, counter: CallCounter) -> SalesforceSnapshot:
         org_id = session.org_id
         keyed = self._describe.get(org_id)
-        cached_users, missing_users = self._users.lookup(org_id, _unique(request.user_emails))
+        cached_users = self._users.get(org_id)
         queries = read_queries(request)
         if request.anchor is not None:
             # A cold describe does not know the key field yet: the marker form works for every org.
             queries.append(anchor_query(request.anchor, keyed=bool(keyed)))
-        if missing_users:
-            queries += user_queries(missing_users)
+        if cached_users is None:
+            queries.append(users_query())
         if not queries:
-            return SalesforceSnapshot(users=tuple(cached_users), has_sync_key_field=bool(keyed))
+            return SalesforceSnapshot(users=cached_users or (), has_sync_key_field=bool(keyed))
 
         subrequests = [self._query_sub(i, q) for i, q in enumerate(queries)]
         if keyed is None:
@@ -118,9 +118,9 @@ class Reader:
                 fetched_users += [parse.user(r) for r in result.records]
             elif kind == "anchor" and request.anchor is not None:
                 anchor_id = _confirmed_anchor(result.records, request.anchor)
-        if missing_users:
-            self._users.store(org_id, missing_users, fetched_users)
-        parts.add_users(cached_users + fetched_users)
+        if cached_users is None:
+            self._users.store(org_id, fetched_users)
+        parts.add_users(list(cached_users or ()) + fetched_users)
 
         prior = None
         if anchor_id is not None and request.anchor is not None:
@@ -251,14 +251,6 @@ def _raise_sub(response: SubResponse, sobject: str) -> None:
         "Salesforce refused a read of the meeting's records",
         detail=f"{response.status} {sobject} {first.code}: {redact(first.message)}"[:1000],
     )
-
-
-def _unique(values: tuple[str, ...]) -> list[str]:
-    seen: dict[str, str] = {}
-    for value in values:
-        if value:
-            seen.setdefault(value.lower(), value)
-    return list(seen.values())
 
 
 def _url_quote(statement: str) -> str:
