@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel
 
@@ -25,7 +26,8 @@ def rendered() -> dict[str, str]:
     out = {}
     for name, model in CONTRACTS.items():
         # What we read is described as accepted; what we write, as produced.
-        mode = "serialization" if model in (SyncResult, RetryRequest) else "validation"
+        produced = model in (SyncResult, RetryRequest)
+        mode: Literal["validation", "serialization"] = "serialization" if produced else "validation"
         schema = model.model_json_schema(mode=mode)
         schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
         schema["$id"] = f"https://github.com/icecubes/sfsync/schemas/{name}.schema.json"

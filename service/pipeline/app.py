@@ -40,7 +40,7 @@ from service.salesforce.client import SalesforceClient
 
 log = structlog.get_logger(__name__)
 
-RAW = {"key_type": bytes, "value_type": bytes, "key_serializer": "raw", "value_serializer": "raw"}
+RAW: dict[str, Any] = {"key_type": bytes, "value_type": bytes, "key_serializer": "raw", "value_serializer": "raw"}
 
 
 def utcnow() -> datetime:
@@ -346,7 +346,8 @@ class SyncApp:
         return web.bytes(generate_latest(metrics.REGISTRY), content_type=CONTENT_TYPE_LATEST)
 
     async def _ready_page(self, web: Any, request: Any) -> Any:
-        recovered = self.app.tables.recovery.completed.is_set()
+        tables: Any = self.app.tables  # the recovery service is not in TableManagerT's type
+        recovered = tables.recovery.completed.is_set()
         ready = recovered and not self.app.rebalancing
         return web.json({"ready": ready}, status=200 if ready else 503)
 

@@ -12,4 +12,4 @@ from aiokafka.partitioner import murmur2
 
 def partition_for(org_id: str, partitions: int) -> int:
     """Java-compatible murmur2 partition of the org id (what Kafka's own clients would pick)."""
-    return (murmur2(org_id.encode()) & 0x7FFFFFFF) % partitions
+    return int(murmur2(org_id.encode()) & 0x7FFFFFFF) % partitions

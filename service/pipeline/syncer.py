@@ -208,7 +208,7 @@ class MeetingSyncer:
     def backoff(self, attempt: int) -> float:
         """Exponential, capped, with jitter so that an org's deferred meetings don't return in a herd."""
         ceiling = min(self._settings.retry_max_delay_s, self._settings.retry_base_delay_s * 2 ** (attempt - 1))
-        return ceiling * random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not security
+        return float(ceiling * random.uniform(0.5, 1.0))  # noqa: S311 - jitter, not security
 
 
 def _error_summary(records: WrittenRecords) -> str:
