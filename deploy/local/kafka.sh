@@ -7,7 +7,8 @@
 #   deploy/local/kafka.sh clean    stop it and delete its data (the next `up` formats fresh storage)
 #
 # Environment: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093), KAFKA_HEAP_OPTS (-Xms256m -Xmx512m),
-# KAFKA_READY_TIMEOUT (90 s), KAFKA_STOP_TIMEOUT (30 s).
+# KAFKA_READY_TIMEOUT (90 s), KAFKA_STOP_TIMEOUT (30 s), KAFKA_RUN_DIR (.run/kafka; another directory and
+# other ports give a second, independent broker, e.g. for a benchmark beside the one the tests use).
 # Jars come from Maven Central (pom.xml beside this script) into .cache/kafka/<version>/libs; once they are
 # there no network is needed. Data, config and the log live in .run/kafka/.
 set -euo pipefail
@@ -24,7 +25,8 @@ stop_timeout=${KAFKA_STOP_TIMEOUT:-30}
 # The pom is the one place the version is written.
 version=$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$here/pom.xml")
 libs="$root/.cache/kafka/$version/libs"
-run="$root/.run/kafka"
+run=${KAFKA_RUN_DIR:-.run/kafka}
+[[ $run == /* ]] || run="$root/$run"
 data="$run/data"
 pid_file="$run/kafka.pid"
 log_file="$run/kafka.log"
@@ -164,7 +166,7 @@ cmd_up() {
   setsid bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$pid_file" \
     java $heap_opts -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
       -Dlog4j2.configurationFile="$here/log4j2.properties" \
-      -cp "$libs/*" kafka.Kafka "$props" >>"$log_file" 2>&1 </dev/null &
+      -cp "$libs/*" kafka.Kafka "$props" >>"$log_file" 2>&1 </dev/null 9>&- &
   local launcher=$! tries=0
   until [[ -s $pid_file ]]; do
     kill -0 "$launcher" 2>/dev/null && ((tries++ < 250)) || die "could not start java; see $log_file"
@@ -215,8 +217,8 @@ cmd_clean() {
 
 # One caller at a time: the tests, the demo and a developer may all ask for the broker at once.
 with_lock() {
-  mkdir -p "$run"
-  exec 9>"$run/.lock"
+  mkdir -p "$(dirname "$run")"
+  exec 9>"$run.lock"
   flock 9
   "$@"
 }
