@@ -14,7 +14,7 @@ from pathlib import Path
 from service.domain.messages import Crm, SyncResult, SyncStatus
 from stack import demo_org
 from stack.env import StackRun
-from stack.kafka_io import ResultCollector, send_meetings, send_raw
+from stack.kafka_io import ResultCollector, send_meetings, send_raw, wait_consumed
 from stack.processes import ROOT, Simulator, ensure_broker
 
 HUBSPOT_ORG = "hubspot-shop"
@@ -64,6 +64,7 @@ def main() -> int:
         stack.connect_org(HUBSPOT_ORG, demo_org.org_document(now), crm=Crm.HUBSPOT)
         print("starting the sync worker ...", flush=True)
         stack.worker().start()
+        wait_consumed(stack.settings, stack.settings.topic_org_configs, group=stack.settings.app_id)
         meetings = demo_org.demo_meetings(now)
         hubspot = demo_org.meeting("m-hubspot", "Shop sync", [("x@shop.com", "X")], now=now, org_id=HUBSPOT_ORG)
         print(f"publishing {len(meetings) + 2} meetings (one of them malformed) ...", flush=True)

@@ -11,6 +11,7 @@ from service.config import Settings
 from service.crypto import TokenCipher, new_key
 from service.domain.messages import Crm, OrgConfig, SalesforceConnection, SyncSettings
 from service.pipeline.topics import ensure_topics, publish
+from stack.kafka_io import wait_consumed
 from stack.processes import Simulator, Worker, free_port
 
 
@@ -82,7 +83,11 @@ class StackRun:
         return config
 
     def publish_config(self, config: OrgConfig) -> None:
+        """Publish and wait until the worker took it: configs and meetings come on different topics, and
+        a meeting sent right after its org's first config could otherwise overtake it."""
         publish(self.settings, self.settings.topic_org_configs, [(config.org_id.encode(), config.model_dump_json().encode())])
+        if any(w.running for w in self.workers):
+            wait_consumed(self.settings, self.settings.topic_org_configs, group=self.settings.app_id)
 
     def stop(self) -> None:
         for worker in self.workers:

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from confluent_kafka import Consumer, KafkaError
+from confluent_kafka import Consumer, KafkaError, TopicPartition
 
 from service.config import Settings
 from service.domain.messages import SyncResult
@@ -75,7 +75,8 @@ class ResultCollector(TopicReader):
             self.poll(0.3)
             if done(self.results):
                 return self.results
-        raise TimeoutError(f"results not complete after {timeout_s}s: got {len(self.results)}")
+        seen = ", ".join(f"{r.meeting_id} r{r.revision} {r.status.value}/{r.reason.value}" for r in self.results)
+        raise TimeoutError(f"results not complete after {timeout_s}s; got {len(self.results)}: {seen}")
 
     def final(self) -> dict[tuple[str, int | None], SyncResult]:
         """The last terminal result of each (meeting, revision)."""
@@ -84,3 +85,20 @@ class ResultCollector(TopicReader):
             if result.status.is_terminal:
                 out[(result.meeting_id, result.revision)] = result
         return out
+
+
+def wait_consumed(settings: Settings, topic: str, *, group: str, timeout_s: float = 30) -> None:
+    """Until consumer `group` has committed every message of `topic` (its commits follow processing)."""
+    probe = Consumer({"bootstrap.servers": settings.bootstrap_servers, "group.id": group, "enable.auto.commit": False})
+    try:
+        partitions = list(probe.list_topics(topic, timeout=10).topics[topic].partitions)
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            ends = {p: probe.get_watermark_offsets(TopicPartition(topic, p), timeout=5)[1] for p in partitions}
+            committed = probe.committed([TopicPartition(topic, p) for p in partitions], timeout=5)
+            if all(tp.offset >= ends[tp.partition] for tp in committed if ends[tp.partition] > 0):
+                return
+            time.sleep(0.2)
+        raise TimeoutError(f"group {group} did not consume {topic} within {timeout_s}s")
+    finally:
+        probe.close()

@@ -66,10 +66,8 @@ class SyncApp:
         self.retry_topic = app.topic(settings.topic_retry, partitions=n, **RAW)
         self.results_topic = app.topic(settings.topic_results, partitions=n, **RAW)
         self.dlq_topic = app.topic(settings.topic_dlq, partitions=n, **RAW)
-        table_args: dict[str, Any] = {
-            "partitions": n, "key_type": str, "value_type": bytes, "key_serializer": "json",
-            "value_serializer": "raw",
-        }
+        # str keys travel as JSON, bytes values raw: Faust derives the serializers from the types.
+        table_args: dict[str, Any] = {"partitions": n, "key_type": str, "value_type": bytes}
         self.configs = ModelTable(app.Table("org-configs", **table_args), OrgConfig)
         self.states = ModelTable(app.Table("org-states", **table_args), OrgState)
         self.ledger = ModelTable(app.Table("ledger", **table_args), LedgerEntry)
@@ -342,15 +340,18 @@ class SyncApp:
 
     # ------------------------------------------------------------------ web
 
-    async def _metrics_page(self, web: Any, request: Any) -> Any:
-        return web.bytes(generate_latest(metrics.REGISTRY), content_type=CONTENT_TYPE_LATEST)
+    # Faust calls a page handler with the request only (a bound method stays bound); responses
+    # are built with the app's web driver.
 
-    async def _ready_page(self, web: Any, request: Any) -> Any:
+    async def _metrics_page(self, request: Any) -> Any:
+        return self.app.web.bytes(generate_latest(metrics.REGISTRY), content_type=CONTENT_TYPE_LATEST)
+
+    async def _ready_page(self, request: Any) -> Any:
         tables: Any = self.app.tables  # the recovery service is not in TableManagerT's type
         recovered = tables.recovery.completed.is_set()
         ready = recovered and not self.app.rebalancing
-        return web.json({"ready": ready}, status=200 if ready else 503)
+        return self.app.web.json({"ready": ready}, status=200 if ready else 503)
 
-    async def _live_page(self, web: Any, request: Any) -> Any:
-        return web.json({"live": True})
+    async def _live_page(self, request: Any) -> Any:
+        return self.app.web.json({"live": True})
 

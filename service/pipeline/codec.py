@@ -52,7 +52,12 @@ def _parse_json(value: bytes | None, max_bytes: int) -> Any | Rejection:
     if value is None:
         return Rejection("(message)", "empty value (null); a meeting must be a JSON object")
     if len(value) > max_bytes:
-        return Rejection("(message)", f"message is {len(value)} bytes, over the {max_bytes} byte limit")
+        problem = f"message is {len(value)} bytes, over the {max_bytes} byte limit"
+        try:  # still say whose meeting it was, so the rejection reaches its org
+            ids = _ids(json.loads(value))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            ids = {}
+        return Rejection("(message)", problem, **ids)
     try:
         return json.loads(value)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:

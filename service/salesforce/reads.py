@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -53,6 +54,7 @@ class Reader:
         self._version = api_version
         self._users = users
         self._describe = describe
+        self._warming: dict[str, asyncio.Lock] = {}
 
     def _query_sub(self, index: int, query: Query) -> SubRequest:
         return SubRequest(
@@ -64,6 +66,19 @@ class Reader:
         )
 
     async def read(self, session: OrgSession, request: ReadRequest, counter: CallCounter) -> SalesforceSnapshot:
+        """The snapshot for one meeting. While an org's caches are cold, its reads go one at a time, so a
+        batch of that org's meetings pays for the Users and describe fetch once, not once per meeting."""
+        org_id = session.org_id
+        if self._cold(org_id):
+            async with self._warming.setdefault(org_id, asyncio.Lock()):
+                if self._cold(org_id):
+                    return await self._read(session, request, counter)
+        return await self._read(session, request, counter)
+
+    def _cold(self, org_id: str) -> bool:
+        return self._users.get(org_id) is None or self._describe.get(org_id) is None
+
+    async def _read(self, session: OrgSession, request: ReadRequest, counter: CallCounter) -> SalesforceSnapshot:
         org_id = session.org_id
         keyed = self._describe.get(org_id)
         cached_users = self._users.get(org_id)
