@@ -64,6 +64,7 @@ class Settings(BaseSettings):
     client_retries: int = 3  # in-process retries of transient errors
     client_retry_budget_s: float = 10.0
     api_reserve_fraction: float = 0.9  # above this share of the daily limit, defer the org's work
+    api_usage_recheck_s: float = 300.0  # an org over its reserve is probed again after this long
     users_cache_ttl_s: float = 900.0
     describe_cache_ttl_s: float = 3600.0
 

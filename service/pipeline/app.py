@@ -75,9 +75,10 @@ class SyncApp:
         app.agent(self.configs_topic, name="intake-configs")(self._intake_configs)
         app.agent(self.retry_topic, name="retry")(self._retry)
         app.agent(self.work_topic, name="work")(self._work)
-        app.page("/metrics")(self._metrics_page)
-        app.page("/health/ready")(self._ready_page)
-        app.page("/health/live")(self._live_page)
+        page: Any = app.page  # typed for (view, request) handlers; ours are bound methods: (request)
+        page("/metrics")(self._metrics_page)
+        page("/health/ready")(self._ready_page)
+        page("/health/live")(self._live_page)
 
     def _build_app(self) -> faust.App:
         s = self.settings

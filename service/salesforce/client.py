@@ -47,7 +47,7 @@ class SalesforceClient:
     ) -> None:
         self._settings = settings
         self._cipher = cipher
-        self._usage = UsageBook()
+        self._usage = UsageBook(settings.api_usage_recheck_s)
         self._transport = transport or Transport(settings, self._usage)
         self._sessions: dict[str, OrgSession] = {}
         self._users = UserCache(settings.users_cache_ttl_s, clock)

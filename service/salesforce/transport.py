@@ -92,8 +92,8 @@ class Transport:
         return checked_origin(session.instance_url, self._patterns, what="instance URL")
 
     def refuse_if_over_reserve(self, org_id: str) -> None:
-        usage = self._usage.get(org_id)
-        if usage is not None and usage.above_reserve(self._settings.api_reserve_fraction):
+        usage = self._usage.blocking(org_id, self._settings.api_reserve_fraction)
+        if usage is not None:
             raise ApiLimitReached(
                 "the org's Salesforce API usage is above the reserve kept for its own users; deferred",
                 detail=f"api-usage={usage.used}/{usage.limit}",
