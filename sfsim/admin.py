@@ -152,7 +152,10 @@ def add_routes(app: web.Application, key: web.AppKey[Registry]) -> None:
             org, created = build_org(request.match_info["org_id"], doc)
         except AdminError as err:
             return _json({"error": str(err)}, err.status)
-        registry.put_org(org)
+        try:
+            registry.put_org(org)
+        except ValueError as err:
+            return _json({"error": str(err)}, 409)
         body = org_summary(registry, org)
         body["records"] = created
         body.update(created)

@@ -207,6 +207,10 @@ class Registry:
         self.base_url = ""
 
     def put_org(self, org: Org) -> None:
+        """Add or replace an org. A refresh token names exactly one org, as in Salesforce."""
+        owner = self.refresh_tokens.get(org.oauth.refresh_token or "")
+        if owner is not None and owner.org_id != org.org_id:
+            raise ValueError(f"refresh token already belongs to org {owner.org_id}")
         self.drop_org(org.org_id)
         self.orgs[org.org_id] = org
         if org.oauth.refresh_token is None:

@@ -65,9 +65,12 @@ class StackRun:
         verified_domains: list[str] | None = None,
         crm: Crm | None = Crm.SALESFORCE,
     ) -> OrgConfig:
-        """Create the org in the simulator and publish its config, as the product's Connect button would."""
-        self.simulator.put_org(org_id, sim_document)
-        refresh = sim_document["oauth"]["refresh_token"]
+        """Create the org in the simulator and publish its config, as the product's Connect button would.
+
+        The refresh token gets the org id appended: in Salesforce a refresh token names one org.
+        """
+        refresh = f"{sim_document['oauth']['refresh_token']}-{org_id}"
+        self.simulator.put_org(org_id, {**sim_document, "oauth": {**sim_document["oauth"], "refresh_token": refresh}})
         config = OrgConfig(
             org_id=org_id,
             crm=crm,
