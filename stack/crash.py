@@ -55,7 +55,7 @@ def run(stack: StackRun, *, meetings: int, kills: int, seed: int = 7, timeout_s:
     rng = random.Random(seed)
     now = datetime.now(UTC)
     for org, keyed in ORGS.items():
-        stack.connect_org(org, d.org_document(now, keyed=keyed, extra={"faults": {"latency_ms": 15}}),
+        stack.connect_org(org, d.org_document(now, keyed=keyed, extra={"faults": {"latency_ms": 150, "jitter_ms": 100}}),
                           verified_domains=["acme.io"])
     orgs = list(ORGS)
     people = [("dana@acme.io", "Dana"), ("john@techcorp.com", "John"), ("hank@globex.com", "Hank")]
@@ -65,16 +65,16 @@ def run(stack: StackRun, *, meetings: int, kills: int, seed: int = 7, timeout_s:
         for i in range(meetings)
     ]
     collector = ResultCollector(stack.settings)
-    worker = stack.worker("crash")
+    # Small batches and a slow Salesforce keep work in flight for the kills to land in.
+    worker = stack.worker("crash", SFSYNC_BATCH_SIZE="8")
     started = time.monotonic()
     worker.start()
     send_meetings(stack.settings, batch)
     expected = {m["meeting_id"] for m in batch}
     for _ in range(kills):
-        time.sleep(rng.uniform(1.0, 6.0))
-        collector.poll(0.1)
+        time.sleep(rng.uniform(0.3, 2.5))
         worker.kill()
-        worker.start(wait_ready=False)
+        worker.start(wait_ready=True)
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         collector.poll(1.0)

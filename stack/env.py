@@ -50,8 +50,8 @@ class StackRun:
         ensure_topics(self.settings)
         self.workers: list[Worker] = []
 
-    def worker(self, name: str = "w0") -> Worker:
-        env = {**self.env, "SFSYNC_WEB_PORT": str(free_port()), "SFSYNC_DATA_DIR": str(self.run_dir / name)}
+    def worker(self, name: str = "w0", **extra_env: str) -> Worker:
+        env = {**self.env, "SFSYNC_WEB_PORT": str(free_port()), "SFSYNC_DATA_DIR": str(self.run_dir / name), **extra_env}
         worker = Worker(env, self.run_dir / f"{name}.log")
         self.workers.append(worker)
         return worker
