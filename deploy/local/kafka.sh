@@ -163,6 +163,7 @@ cmd_up() {
   format_storage
   # setsid: the broker outlives the terminal and is not hit by a Ctrl-C meant for the caller.
   # shellcheck disable=SC2086  # heap_opts is a list of JVM flags
+  # shellcheck disable=SC2016  # $$ is the inner shell's pid, the one exec turns into java
   setsid bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$pid_file" \
     java $heap_opts -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
       -Dlog4j2.configurationFile="$here/log4j2.properties" \
