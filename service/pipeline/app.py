@@ -40,6 +40,7 @@ from service.salesforce.client import SalesforceClient
 
 log = structlog.get_logger(__name__)
 
+LIVE_PATH, READY_PATH, METRICS_PATH = "/health/live", "/health/ready", "/metrics"
 RAW: dict[str, Any] = {"key_type": bytes, "value_type": bytes, "key_serializer": "raw", "value_serializer": "raw"}
 
 
@@ -76,9 +77,9 @@ class SyncApp:
         app.agent(self.retry_topic, name="retry")(self._retry)
         app.agent(self.work_topic, name="work")(self._work)
         page: Any = app.page  # typed for (view, request) handlers; ours are bound methods: (request)
-        page("/metrics")(self._metrics_page)
-        page("/health/ready")(self._ready_page)
-        page("/health/live")(self._live_page)
+        page(METRICS_PATH)(self._metrics_page)
+        page(READY_PATH)(self._ready_page)
+        page(LIVE_PATH)(self._live_page)
 
     def _build_app(self) -> faust.App:
         s = self.settings
