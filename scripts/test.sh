@@ -22,7 +22,8 @@ stop_broker() {
 }
 trap stop_broker EXIT
 # Ctrl-C or a CI cancel becomes an exit, so the EXIT trap still stops the broker this run started.
-trap 'exit 130' INT TERM
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 step() {
   local name=$1
