@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import tempfile
 import time
@@ -14,37 +15,44 @@ from pathlib import Path
 from service.domain.messages import Crm, SyncResult, SyncStatus
 from stack import demo_org
 from stack.env import StackRun
-from stack.kafka_io import ResultCollector, send_meetings, send_raw, wait_consumed
+from stack.kafka_io import ResultCollector, TopicReader, send_meetings, send_raw, wait_consumed
 from stack.processes import ROOT, Simulator, ensure_broker
 
 HUBSPOT_ORG = "hubspot-shop"
 
 
-def _user_names(sim: Simulator) -> dict[str, str]:
-    return {str(u["Id"]): f"{u.get('FirstName', '')} {u.get('LastName', '')}".strip()
-            for u in sim.records(demo_org.ORG_ID, "User")}
+def _names(sim: Simulator) -> dict[str, str]:
+    """Record Id -> a readable name, for the report."""
+    names: dict[str, str] = {}
+    for sobject in ("User", "Contact", "Lead", "Account", "Opportunity"):
+        for r in sim.records(demo_org.ORG_ID, sobject):
+            name = r.get("Name") or f"{r.get('FirstName') or ''} {r.get('LastName') or ''}".strip()
+            names[str(r["Id"])] = f"{name} ({sobject})" if sobject in ("Contact", "Lead") else str(name)
+    return names
 
 
-def _line(result: SyncResult, users: dict[str, str]) -> list[str]:
+def _line(result: SyncResult, names: dict[str, str]) -> list[str]:
     m = result.match
-    head = f"{result.meeting_id} r{result.revision}: {result.status.value.upper()} ({result.reason.value})"
-    if m is not None:
-        head += f"  match {m.confidence.value}/{m.path.value}"
-    head += f"  api calls {result.salesforce_api_calls}"
-    lines = [head]
+    name = lambda record_id: names.get(record_id or "", record_id or "-")  # noqa: E731
+    match = f"{m.confidence.value}/{m.path.value}" if m is not None else ""
+    lines = [
+        f"{result.meeting_id:<15} r{result.revision or '?'}  {result.status.value.upper():<8} {result.reason.value:<20} "
+        f"{match:<22} {result.salesforce_api_calls} API calls"
+    ]
     if result.status in (SyncStatus.SKIPPED, SyncStatus.REJECTED, SyncStatus.FAILED):
         lines.append(f"    {result.message}")
-    if m is not None and m.path.value != "none":
-        lines.append(f"    account {m.account_id}  opportunity {m.opportunity_id}  who {m.contact_id or m.lead_id}")
+    if m is not None:
+        lines.append(f"    account: {name(m.account_id)}   opportunity: {name(m.opportunity_id)}   "
+                     f"who: {name(m.contact_id or m.lead_id)}")
     r = result.records
     if r is not None:
-        owner = lambda label: users.get(r.owner_ids.get(label, ""), "default owner")  # noqa: E731
+        owner = lambda label: name(r.owner_ids[label]) if label in r.owner_ids else "the connected user"  # noqa: E731
         if r.event_id:
-            lines.append(f"    Event {r.event_id} owner {owner('event')}")
+            lines.append(f"    Event {r.event_id}, owner {owner('event')}")
         if r.note_id:
-            lines.append(f"    Note  {r.note_id}")
+            lines.append(f"    Note  {r.note_id} (insights)")
         for item_id, task_id in sorted(r.task_ids.items()):
-            lines.append(f"    Task  {task_id} for {item_id}, owner {owner('task:' + item_id)}")
+            lines.append(f"    Task  {task_id} for action item {item_id}, owner {owner('task:' + item_id)}")
         lines.extend(f"    refused {e.record}: {e.error_code} {e.message}" for e in r.errors)
     return lines
 
@@ -69,20 +77,26 @@ def main() -> int:
         hubspot = demo_org.meeting("m-hubspot", "Shop sync", [("x@shop.com", "X")], now=now, org_id=HUBSPOT_ORG)
         print(f"publishing {len(meetings) + 2} meetings (one of them malformed) ...", flush=True)
         send_meetings(stack.settings, [*meetings[:-1], hubspot])
-        send_raw(stack.settings, demo_org.ORG_ID.encode(), b'{"org_id": "acme", "meeting_id": "m-broken", "revision": "two"')
+        broken = {**meetings[0], "meeting_id": "m-broken", "event_id": "m-broken-1", "revision": "two"}
+        send_raw(stack.settings, demo_org.ORG_ID.encode(), json.dumps(broken).encode())
         collector = ResultCollector(stack.settings)
         collector.wait_for(lambda rs: any(r.meeting_id == "m-ocr" and r.status.is_terminal for r in rs), 90)
         send_meetings(stack.settings, meetings[-1:])  # the revision that completes an action item
-        expected = {(m["meeting_id"], m["revision"]) for m in [*meetings, hubspot]}
+        expected = {(m["meeting_id"], m["revision"]) for m in [*meetings, hubspot]} | {("m-broken", None)}
         collector.wait_for(
             lambda rs: expected <= {(r.meeting_id, r.revision) for r in rs if r.status.is_terminal}, 120
         )
         time.sleep(1)
         collector.poll(1)
-        users = _user_names(sim)
-        print("\n=== What was synced ===")
+        names = _names(sim)
+        print("\n=== What was synced (one line per result, in the order they were published) ===")
         for result in collector.results:
-            print("\n".join(_line(result, users)))
+            print("\n".join(_line(result, names)))
+        dlq = TopicReader(stack.settings, stack.settings.topic_dlq)
+        dlq.poll(2)
+        for record in dlq.messages:
+            error = dict(record.headers() or []).get("sfsync-error", b"").decode()
+            print(f"dead-letter topic: key {record.key().decode()!r}, {len(record.value())} bytes, error: {error}")
         stats = sim.stats(demo_org.ORG_ID)
         synced = sum(1 for r in collector.final().values() if r.status in (SyncStatus.SYNCED, SyncStatus.PARTIAL))
         print(f"\nSalesforce API requests for org {demo_org.ORG_ID}: {stats['api_requests']} "
