@@ -110,3 +110,48 @@ def test_spent_api_budget_defers_and_resumes(stack: StackRun) -> None:
     )
     assert {r.status for r in final if r.org_id == org and r.status.is_terminal} == {SyncStatus.SYNCED}
     assert len(stack.simulator.records(org, "Event")) == 3
+
+
+def test_an_org_without_api_access_fails_once_with_what_to_change(stack: StackRun) -> None:
+    now = datetime.now(UTC)
+    org = "no-api"
+    stack.connect_org(org, d.org_document(now, extra={"edition": "professional"}), verified_domains=["acme.io"])
+    collector = ResultCollector(stack.settings)
+    send_meetings(stack.settings, [d.meeting("n-1", "Globex", [DANA, HANK], now=now, org_id=org)])
+    results = _results_of(collector, "n-1")
+    assert [(r.status, r.reason) for r in results] == [(SyncStatus.FAILED, Reason.API_ACCESS_UNAVAILABLE)]
+    assert "Enterprise" in results[0].message
+    assert "API Enabled" in results[0].message
+    log = stack.simulator.stats(org)["log"]
+    assert isinstance(log, list)
+    assert len(log) <= 2  # one refused request (after the token), no retry storm
+
+
+def test_a_lasting_outage_ends_failed_after_the_configured_attempts(stack: StackRun) -> None:
+    now = datetime.now(UTC)
+    org = "down"
+    stack.connect_org(org, d.org_document(now, extra={"faults": {"error_rate": 1.0}}), verified_domains=["acme.io"])
+    collector = ResultCollector(stack.settings)
+    send_meetings(stack.settings, [d.meeting("x-1", "Globex", [DANA, HANK], now=now, org_id=org)])
+    results = _results_of(collector, "x-1")
+    assert [r.status for r in results] == [SyncStatus.DEFERRED] * 3 + [SyncStatus.FAILED]
+    assert [r.attempt for r in results] == [1, 2, 3, 4]
+    assert results[-1].reason is Reason.RETRIES_EXHAUSTED
+    assert "salesforce_unavailable" in results[-1].message
+
+
+def test_disconnecting_ends_parked_meetings_as_skipped(stack: StackRun) -> None:
+    now = datetime.now(UTC)
+    org = "goodbye"
+    doc = d.org_document(now)
+    config = stack.connect_org(org, doc, verified_domains=["acme.io"])
+    stack.simulator.admin("POST", f"/orgs/{org}/revoke", {})
+    stack.simulator.admin("POST", f"/orgs/{org}/expire-tokens", {})
+    collector = ResultCollector(stack.settings)
+    send_meetings(stack.settings, [d.meeting("g-1", "Globex", [DANA, HANK], now=now, org_id=org)])
+    assert _results_of(collector, "g-1", until_terminal=False)[0].reason is Reason.CONNECTION_EXPIRED
+
+    stack.publish_config(config.model_copy(update={"crm": None, "salesforce": None, "updated_at": datetime.now(UTC)}))
+    final = _results_of(collector, "g-1")[-1]
+    assert (final.status, final.reason) == (SyncStatus.SKIPPED, Reason.CRM_NOT_CONNECTED)
+    assert stack.simulator.records(org, "Event") == []
