@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     retry_max_age_s: float = 24 * 3600.0
     retry_max_hold_s: float = 2.0  # longest the retry agent sleeps on one not-yet-due message
     parked_per_org: int = 500  # meetings kept while an org's connection is expired
+    commit_interval_s: float = 1.0  # how often offsets are committed (fewer repeats after a crash)
+    ledger_retention_days: float = 30.0  # ledger entries of meetings quiet this long are dropped
+    ledger_sweep_interval_s: float = 600.0
 
     # Salesforce
     salesforce_api_version: str = "v60.0"

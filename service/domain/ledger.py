@@ -7,11 +7,13 @@ writes the same value again: see FAUST-NOTES pitfall 3.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import Field
 
 from service.domain.messages import Contract, SyncResult
 
-KEPT_RESULTS = 8  # results remembered per meeting, for redelivered events
+KEPT_RESULTS = 4  # results remembered per meeting, for redelivered events (newest revisions)
 
 
 class LedgerEntry(Contract):
@@ -24,6 +26,11 @@ class LedgerEntry(Contract):
     attendee_ids: list[str] = Field(default_factory=list)  # RelationIds on the Event
     created_contact_ids: list[str] = Field(default_factory=list)
     results: dict[str, SyncResult] = Field(default_factory=dict)  # source event_id -> result published
+
+    @property
+    def last_activity(self) -> datetime | None:
+        """When the newest remembered result was published: the entry's age, for retention."""
+        return max((r.processed_at for r in self.results.values()), default=None)
 
     def result_for(self, event_id: str) -> SyncResult | None:
         return self.results.get(event_id)

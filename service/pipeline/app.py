@@ -15,7 +15,7 @@ import asyncio
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import faust
@@ -55,6 +55,7 @@ class SyncApp:
         self.settings = settings
         self.clock = clock
         self.salesforce = SalesforceClient(settings, TokenCipher(settings.fernet_keys()))
+        self._last_sweep = time.monotonic()
         self.syncer = MeetingSyncer(settings, self.salesforce, clock)
         self.app = self._build_app()
         n = settings.partitions
@@ -95,6 +96,7 @@ class SyncApp:
             stream_wait_empty=False,  # pitfall 4: never hang on SIGTERM; redelivery covers the rest
             broker_session_timeout=s.broker_session_timeout_s,
             broker_heartbeat_interval=s.broker_heartbeat_interval_s,
+            broker_commit_interval=s.commit_interval_s,
             consumer_auto_offset_reset="earliest",
             producer_linger=0.005,
             producer_max_request_size=s.max_message_bytes * 2,
@@ -263,6 +265,33 @@ class SyncApp:
                 if outcome.result is not None:
                     await self._publish(outcome.result)
         metrics.LAST_BATCH.set(time.time())
+        if time.monotonic() - self._last_sweep >= self.settings.ledger_sweep_interval_s:
+            self._last_sweep = time.monotonic()
+            await self._sweep_ledger()
+
+    async def _sweep_ledger(self) -> None:
+        """Drop ledger entries of meetings quiet for `ledger_retention_days` (the ledger would grow forever).
+
+        Only partitions this worker owns are swept: a tombstone for another worker's partition would
+        race with its owner. A revision arriving after retention is treated as new; the Salesforce
+        writes stay idempotent through the sync key and the anchor query.
+        """
+        cutoff = self.clock() - timedelta(days=self.settings.ledger_retention_days)
+        work_topic = self.work_topic.get_topic_name()
+        owned = {tp.partition for tp in self.app.assignor.assigned_actives() if tp.topic == work_topic}
+        dropped = 0
+        for index, key in enumerate(self.ledger.keys()):
+            if index % 1000 == 999:
+                await asyncio.sleep(0)  # a long sweep must not starve the consumer's heartbeats
+            entry = self.ledger.get(key)
+            last = entry.last_activity if entry is not None else None
+            if entry is None or last is None or last >= cutoff:
+                continue
+            partition = partition_for(entry.org_id, self.settings.partitions)
+            if partition in owned:
+                self.ledger.delete(key, partition)
+                dropped += 1
+        log.info("ledger_swept", dropped=dropped, kept=len(self.ledger))
 
     async def _run_meeting(self, group: list[tuple[int, WorkItem]]) -> list[tuple[int, WorkItem, Outcome]]:
         done: list[tuple[int, WorkItem, Outcome]] = []

@@ -32,5 +32,9 @@ class ModelTable(Generic[M]):
         self._table.data.pop(key, None)
         self._table.send_changelog(partition, key, None)
 
+    def keys(self) -> list[str]:
+        """A snapshot of the keys (the table may change while the caller awaits)."""
+        return list(self._table.data.keys())
+
     def __len__(self) -> int:
         return len(self._table.data)
