@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from .dml import MultipleMatchesError, Writer
 from .errors import (
@@ -56,7 +56,7 @@ def _validate_envelope(body: Any) -> list[dict[str, Any]]:
         seen.add(ref)
         if sub["method"].upper() not in {"GET", "POST", "PATCH", "DELETE", "PUT", "HEAD"}:
             raise _envelope_error(f"Invalid HTTP method: {sub['method']}")
-        m = _URL.match(urlsplit(sub["url"]).path)
+        m = _URL.match(_decoded_path(urlsplit(sub["url"]).path))
         tail = m.group(2) if m else ""
         if tail.startswith(("query", "queryAll", "composite/sobjects")):
             heavy += 1
@@ -159,9 +159,26 @@ def _entry(ref_id: str, status: int, body: Any, headers: dict[str, str]) -> dict
     return {"body": body, "httpHeaders": dict(headers), "httpStatusCode": status, "referenceId": ref_id}
 
 
+def _decoded_path(path: str) -> str:
+    """The path with each segment percent-decoded once, as aiohttp does for a top-level request.
+
+    `+` stays a literal plus in a path (only the query string reads it as a space); a segment whose
+    escapes are not UTF-8 is kept as sent.
+    """
+    return "/".join(_decoded_segment(segment) for segment in path.split("/"))
+
+
+def _decoded_segment(segment: str) -> str:
+    try:
+        return unquote(segment, errors="strict")
+    except UnicodeDecodeError:
+        return segment
+
+
 def _run_sub(ctx: Context, sub: dict[str, Any], url: str, body: Any) -> ApiResponse:
     parts = urlsplit(str(url))
-    m = _URL.match(parts.path)
+    path = _decoded_path(parts.path)
+    m = _URL.match(path)
     if not m:
         return ApiResponse(404, [{"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}])
     headers = {str(k).lower(): str(v) for k, v in (sub.get("httpHeaders") or {}).items()}
