@@ -18,5 +18,6 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(stack: StackRun)
     stack.stop()  # this test runs its own worker, the one it kills
     report = crash.run(stack, meetings=meetings, kills=kills, timeout_s=240)
     print(report.summary())
-    assert report.ok, report.summary()
+    log = (stack.run_dir / "crash.log").read_text(errors="replace").splitlines()
+    assert report.ok, report.summary() + "\nworker log tail:\n" + "\n".join(log[-40:])
     assert report.terminal == meetings
