@@ -355,8 +355,8 @@ class SyncApp:
     async def _apply_config(self, item: WorkItem, partition: int) -> None:
         """A new config replaces the old; parked meetings get another go under it."""
         org_id = item.org_id
-        self.salesforce.forget(org_id)
         if item.kind is WorkKind.ORG_DELETED or item.config is None:
+            self.salesforce.forget(org_id)
             self.configs.delete(org_id, partition)
         else:
             self.configs.put(org_id, item.config, partition)
@@ -366,7 +366,9 @@ class SyncApp:
         for parked in state.parked.values():
             await self._send_work(parked)
         metrics.PARKED.dec(len(state.parked))
-        self.states.put(org_id, OrgState(), partition)  # new connection: old tokens and expiry no longer apply
+        # Parked meetings go back to work and the expiry mark goes: the new config gets a fresh try.
+        # Tokens stay: the client keeps them only if they descend from this config's connection.
+        self.states.put(org_id, OrgState(tokens=state.tokens), partition)
         log.info("org_config_applied", org_id=org_id, resumed=len(state.parked))
 
     # ------------------------------------------------------------------ web

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from service.config import Settings
 from service.crypto import TokenCipher
@@ -16,7 +17,7 @@ from service.errors import ConnectionExpired
 from service.salesforce.caches import DescribeCache, UserCache
 from service.salesforce.limits import ApiUsage, UsageBook
 from service.salesforce.reads import Reader
-from service.salesforce.tokens import OrgSession, StoredTokens, session_from, stored
+from service.salesforce.tokens import OrgSession, StoredTokens, connection_fingerprint, session_from, stored
 from service.salesforce.transport import CallCounter, Transport
 from service.salesforce.writes import Writer
 
@@ -50,6 +51,7 @@ class SalesforceClient:
         self._usage = UsageBook(settings.api_usage_recheck_s)
         self._transport = transport or Transport(settings, self._usage)
         self._sessions: dict[str, OrgSession] = {}
+        self._stored: dict[str, tuple[tuple[int, datetime], StoredTokens]] = {}
         self._users = UserCache(settings.users_cache_ttl_s, clock)
         self._describe = DescribeCache(settings.describe_cache_ttl_s, clock)
         self._reader = Reader(self._transport, settings.salesforce_api_version, self._users, self._describe)
@@ -67,7 +69,10 @@ class SalesforceClient:
         current = self._sessions.get(org.org_id)
         if current is not None and current.source_config_updated_at >= org.updated_at:
             return current
-        if current is not None:  # a newer config replaces everything learned from the old one
+        if current is not None and current.connection_fingerprint == connection_fingerprint(org, self._cipher):
+            current.source_config_updated_at = org.updated_at  # a settings change: same connection, same tokens
+            return current
+        if current is not None:  # a new connection replaces everything learned from the old one
             self.forget(org.org_id)
         session = session_from(org, tokens, self._cipher)
         self._sessions[org.org_id] = session
@@ -102,7 +107,16 @@ class SalesforceClient:
     def tokens_for(self, org_id: str) -> StoredTokens | None:
         """The org's current tokens (refreshed or rotated ones included), encrypted, to persist."""
         session = self._sessions.get(org_id)
-        return stored(session, self._cipher) if session is not None else None
+        if session is None:
+            return None
+        # Encrypting again would give a new ciphertext each time, and the pipeline would persist
+        # unchanged tokens after every batch: re-encrypt only when the session changed.
+        key = (session.generation, session.source_config_updated_at)
+        cached = self._stored.get(org_id)
+        if cached is None or cached[0] != key:
+            cached = (key, stored(session, self._cipher))
+            self._stored[org_id] = cached
+        return cached[1]
 
     def usage(self, org_id: str) -> ApiUsage | None:
         return self._usage.get(org_id)
@@ -110,5 +124,6 @@ class SalesforceClient:
     def forget(self, org_id: str) -> None:
         """Drop what this worker holds for the org (disconnected, or a new config arrived)."""
         self._sessions.pop(org_id, None)
+        self._stored.pop(org_id, None)
         self._users.forget(org_id)
         self._describe.forget(org_id)

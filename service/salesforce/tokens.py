@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -22,6 +23,19 @@ class StoredTokens(BaseModel):
     refresh_token: str
     instance_url: str
     source_config_updated_at: AwareDatetime  # OrgConfig.updated_at these tokens descend from
+    # Which connection they descend from: a newer config for the same connection (a settings change)
+    # keeps them. Without that, an org with refresh-token rotation would lose its only valid token.
+    connection_fingerprint: str = ""
+
+
+def connection_fingerprint(org: OrgConfig, cipher: TokenCipher) -> str:
+    """Identifies a connection (hosts + the refresh token it started with) without revealing the token."""
+    connection = org.salesforce
+    if connection is None:
+        return ""
+    original = cipher.decrypt(connection.refresh_token)
+    material = f"{connection.login_url}|{connection.instance_url}|{original}".encode()
+    return hashlib.sha256(material).hexdigest()[:32]
 
 
 @dataclass
@@ -30,6 +44,7 @@ class OrgSession:
 
     org_id: str
     source_config_updated_at: datetime
+    connection_fingerprint: str
     instance_url: str
     login_url: str
     refresh_token: str  # plaintext, memory only
@@ -43,10 +58,13 @@ def session_from(org: OrgConfig, tokens: StoredTokens | None, cipher: TokenCiphe
     connection = org.salesforce
     if connection is None:
         raise ConnectionExpired("Salesforce is not connected for this organization")
-    if tokens is not None and tokens.source_config_updated_at >= org.updated_at:
+    fingerprint = connection_fingerprint(org, cipher)
+    same_connection = tokens is not None and tokens.connection_fingerprint == fingerprint
+    if tokens is not None and (tokens.source_config_updated_at >= org.updated_at or same_connection):
         return OrgSession(
             org_id=org.org_id,
-            source_config_updated_at=tokens.source_config_updated_at,
+            source_config_updated_at=max(tokens.source_config_updated_at, org.updated_at),
+            connection_fingerprint=fingerprint,
             instance_url=tokens.instance_url,
             login_url=connection.login_url,
             refresh_token=cipher.decrypt(tokens.refresh_token),
@@ -55,6 +73,7 @@ def session_from(org: OrgConfig, tokens: StoredTokens | None, cipher: TokenCiphe
     return OrgSession(
         org_id=org.org_id,
         source_config_updated_at=org.updated_at,
+        connection_fingerprint=fingerprint,
         instance_url=connection.instance_url,
         login_url=connection.login_url,
         refresh_token=cipher.decrypt(connection.refresh_token),
@@ -68,4 +87,5 @@ def stored(session: OrgSession, cipher: TokenCipher) -> StoredTokens:
         refresh_token=cipher.encrypt(session.refresh_token),
         instance_url=session.instance_url,
         source_config_updated_at=session.source_config_updated_at,
+        connection_fingerprint=session.connection_fingerprint,
     )

@@ -155,3 +155,23 @@ def test_disconnecting_ends_parked_meetings_as_skipped(stack: StackRun) -> None:
     final = _results_of(collector, "g-1")[-1]
     assert (final.status, final.reason) == (SyncStatus.SKIPPED, Reason.CRM_NOT_CONNECTED)
     assert stack.simulator.records(org, "Event") == []
+
+
+def test_rotated_refresh_tokens_survive_a_settings_change(stack: StackRun) -> None:
+    """With rotation on, the config's refresh token dies at the first refresh; the worker keeps the new one,
+    and a later config that only changes settings must not send it back to the dead token."""
+    now = datetime.now(UTC)
+    org = "rotating"
+    doc = d.org_document(now)
+    doc["oauth"] = {**doc["oauth"], "rotate_refresh_tokens": True}
+    config = stack.connect_org(org, doc, verified_domains=["acme.io"])
+    collector = ResultCollector(stack.settings)
+    send_meetings(stack.settings, [d.meeting("rot-1", "Globex", [DANA, HANK], now=now, org_id=org)])
+    assert _results_of(collector, "rot-1")[-1].status is SyncStatus.SYNCED
+
+    stack.publish_config(config.model_copy(update={"settings": config.settings.model_copy(
+        update={"min_duration_minutes": 1}), "updated_at": datetime.now(UTC)}))
+    stack.simulator.admin("POST", f"/orgs/{org}/expire-tokens", {})
+    send_meetings(stack.settings, [d.meeting("rot-2", "Globex", [DANA, HANK], now=now, org_id=org)])
+    assert _results_of(collector, "rot-2")[-1].status is SyncStatus.SYNCED
+    assert stack.simulator.stats(org)["token_requests"] == 2
