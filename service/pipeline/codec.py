@@ -40,12 +40,21 @@ def _ids(raw: Any) -> dict[str, Any]:
     ids: dict[str, Any] = {}
     for name in ("org_id", "meeting_id", "event_id"):
         value = raw.get(name)
-        if isinstance(value, str) and 0 < len(value) <= 200:
+        if isinstance(value, str) and 0 < len(value) <= 200 and _encodable(value):
             ids[name] = value
     revision = raw.get("revision")
     if isinstance(revision, int) and not isinstance(revision, bool):
         ids["revision"] = revision
     return ids
+
+
+def _encodable(text: str) -> bool:
+    """JSON may carry lone surrogates (`"\\ud800"`); such an id cannot become a Kafka key."""
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _parse_json(value: bytes | None, max_bytes: int) -> Any | Rejection:
@@ -55,12 +64,14 @@ def _parse_json(value: bytes | None, max_bytes: int) -> Any | Rejection:
         problem = f"message is {len(value)} bytes, over the {max_bytes} byte limit"
         try:  # still say whose meeting it was, so the rejection reaches its org
             ids = _ids(json.loads(value))
-        except (UnicodeDecodeError, json.JSONDecodeError):
+        except (ValueError, RecursionError):
             ids = {}
         return Rejection("(message)", problem, **ids)
     try:
         return json.loads(value)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except RecursionError:
+        return Rejection("(message)", "JSON nested too deeply")
+    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are both ValueErrors
         return Rejection("(message)", f"not valid JSON ({exc})")
 
 

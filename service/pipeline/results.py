@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime
 
@@ -11,8 +12,11 @@ _NAMESPACE = uuid.UUID("9a3c1e52-6f0b-4b7e-9d0c-2f1c6a8e4b11")
 
 
 def result_id(*parts: object) -> str:
-    """Deterministic id: the same inputs (a replay after a crash) give the same result_id."""
-    return str(uuid.uuid5(_NAMESPACE, "|".join(str(p) for p in parts)))
+    """Deterministic id: the same inputs (a replay after a crash) give the same result_id.
+
+    The parts are encoded as a JSON list, so no id containing a separator can collide with another.
+    """
+    return str(uuid.uuid5(_NAMESPACE, json.dumps([str(p) for p in parts])))
 
 
 def meeting_result(

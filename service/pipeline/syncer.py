@@ -34,7 +34,7 @@ from service.domain.plan import WritePlan
 from service.domain.planning import plan_writes
 from service.domain.reads import read_request
 from service.domain.reasons import message_for
-from service.errors import ApiLimitReached, ConnectionExpired, SyncError, TransientError
+from service.errors import ApiLimitReached, ConnectionExpired, InsufficientPermissions, SyncError, TransientError
 from service.pipeline.results import meeting_result
 from service.pipeline.state import OrgState
 from service.pipeline.work import WorkItem
@@ -107,9 +107,11 @@ class MeetingSyncer:
         except (TransientError, ApiLimitReached) as exc:
             return self._retry_or_fail(meeting, item, ledger, exc, now)
         except SyncError as exc:
+            sobject = exc.sobject if isinstance(exc, InsufficientPermissions) else None
             return self._terminal(
                 meeting, ledger, SyncStatus.FAILED, exc.reason, now, item,
-                message=message_for(exc.reason, exc.message), api_calls=read.api_calls if read else 0,
+                message=message_for(exc.reason, exc.message, sobject=sobject or None),
+                api_calls=read.api_calls if read else 0,
             )
 
         records = written.records
@@ -140,8 +142,7 @@ class MeetingSyncer:
             attempt=item.attempt, match=match, api_calls=api_calls,
         )
         entry = ledger or LedgerEntry(org_id=meeting.org_id, meeting_id=meeting.meeting_id)
-        if reason is not Reason.STALE_REVISION:
-            entry = entry.model_copy(update={"revision": max(entry.revision, meeting.revision)})
+        entry = entry.model_copy(update={"revision": max(entry.revision, meeting.revision)})
         return Outcome(result=result, ledger=entry.with_result(meeting.event_id, result))
 
     def _park(self, meeting: MeetingSummary, item: WorkItem, now: datetime, detail: str) -> Outcome:
