@@ -40,6 +40,7 @@ class StackRun:
             "SFSYNC_RETRY_MAX_DELAY_S": "4",
             "SFSYNC_RETRY_MAX_HOLD_S": "0.5",
             "SFSYNC_RETRY_MAX_ATTEMPTS": "4",
+            "SFSYNC_RETRY_MAX_AGE_S": "15",
             "SFSYNC_API_USAGE_RECHECK_S": "1",
             "SFSYNC_LOG_LEVEL": "WARNING",
             **overrides,

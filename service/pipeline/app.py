@@ -73,6 +73,7 @@ class SyncApp:
         self.configs = ModelTable(app.Table("org-configs", **table_args), OrgConfig)
         self.states = ModelTable(app.Table("org-states", **table_args), OrgState)
         self.ledger = ModelTable(app.Table("ledger", **table_args), LedgerEntry)
+        self.parked = ModelTable(app.Table("parked", **table_args), WorkItem)  # meeting_id -> newest parked
         app.agent(self.meetings_topic, name="intake-meetings")(self._intake_meetings)
         app.agent(self.configs_topic, name="intake-configs")(self._intake_configs)
         app.agent(self.retry_topic, name="retry")(self._retry)
@@ -265,6 +266,7 @@ class SyncApp:
                 if outcome.result is not None:
                     await self._publish(outcome.result)
         metrics.LAST_BATCH.set(time.time())
+        metrics.PARKED.set(len(self.parked))
         if time.monotonic() - self._last_sweep >= self.settings.ledger_sweep_interval_s:
             self._last_sweep = time.monotonic()
             await self._sweep_ledger()
@@ -335,15 +337,28 @@ class SyncApp:
                 reason=outcome.result.reason.value, api_calls=outcome.result.salesforce_api_calls,
                 owner=mask_email(item.meeting.owner.email if item.meeting else None),
             )
+        if item.kind is WorkKind.PARK_EXPIRY and item.meeting is not None:
+            self._unpark(item.org_id, item.meeting.meeting_id, partition)  # its time is up: ended or done
         if outcome.park is None or item.meeting is None:
             return
         state = self.states.get(item.org_id) or OrgState()
-        parked = dict(state.parked)
-        if len(parked) < self.settings.parked_per_org or item.meeting.meeting_id in parked:
-            parked[item.meeting.meeting_id] = outcome.park
-        state = state.model_copy(update={"parked": parked, "connection_expired_at": self.clock()})
+        meeting_id = item.meeting.meeting_id
+        ids = list(state.parked_meeting_ids)
+        if meeting_id not in ids and len(ids) < self.settings.parked_per_org:
+            ids.append(meeting_id)
+        if meeting_id in ids:
+            self.parked.put(meeting_id, outcome.park, partition)
+        # Past the limit a meeting is not resumed on reconnect; its park deadline still ends it (failed).
+        state = state.model_copy(update={"parked_meeting_ids": ids, "connection_expired_at": self.clock()})
         self.states.put(item.org_id, state, partition)
-        metrics.PARKED.inc()
+
+    def _unpark(self, org_id: str, meeting_id: str, partition: int) -> None:
+        state = self.states.get(org_id)
+        if state is not None and meeting_id in state.parked_meeting_ids:
+            ids = [m for m in state.parked_meeting_ids if m != meeting_id]
+            self.states.put(org_id, state.model_copy(update={"parked_meeting_ids": ids}), partition)
+        if self.parked.get(meeting_id) is not None:
+            self.parked.delete(meeting_id, partition)
 
     def _keep_tokens(self, org_id: str, partition: int) -> None:
         """Refreshed (and rotated) tokens are kept beside the config: a restart reuses them."""
@@ -363,13 +378,14 @@ class SyncApp:
         state = self.states.get(org_id)
         if state is None:
             return
-        for parked in state.parked.values():
-            await self._send_work(parked)
-        metrics.PARKED.dec(len(state.parked))
+        for meeting_id in state.parked_meeting_ids:
+            if (parked := self.parked.get(meeting_id)) is not None:
+                await self._send_work(parked)
+                self.parked.delete(meeting_id, partition)
         # Parked meetings go back to work and the expiry mark goes: the new config gets a fresh try.
         # Tokens stay: the client keeps them only if they descend from this config's connection.
         self.states.put(org_id, OrgState(tokens=state.tokens), partition)
-        log.info("org_config_applied", org_id=org_id, resumed=len(state.parked))
+        log.info("org_config_applied", org_id=org_id, resumed=len(state.parked_meeting_ids))
 
     # ------------------------------------------------------------------ web
 

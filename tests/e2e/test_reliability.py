@@ -175,3 +175,18 @@ def test_rotated_refresh_tokens_survive_a_settings_change(stack: StackRun) -> No
     send_meetings(stack.settings, [d.meeting("rot-2", "Globex", [DANA, HANK], now=now, org_id=org)])
     assert _results_of(collector, "rot-2")[-1].status is SyncStatus.SYNCED
     assert stack.simulator.stats(org)["token_requests"] == 2
+
+
+def test_a_parked_meeting_ends_failed_when_the_org_never_reconnects(stack: StackRun) -> None:
+    now = datetime.now(UTC)
+    org = "never-back"
+    stack.connect_org(org, d.org_document(now), verified_domains=["acme.io"])
+    stack.simulator.admin("POST", f"/orgs/{org}/revoke", {})
+    stack.simulator.admin("POST", f"/orgs/{org}/expire-tokens", {})
+    collector = ResultCollector(stack.settings)
+    send_meetings(stack.settings, [d.meeting("nb-1", "Globex", [DANA, HANK], now=now, org_id=org)])
+    results = _results_of(collector, "nb-1")  # SFSYNC_RETRY_MAX_AGE_S is 15 s in the test stack
+    assert [(r.status, r.reason) for r in results] == [
+        (SyncStatus.DEFERRED, Reason.CONNECTION_EXPIRED),
+        (SyncStatus.FAILED, Reason.CONNECTION_EXPIRED),
+    ]
