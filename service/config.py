@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -48,6 +46,7 @@ class Settings(BaseSettings):
     retry_max_age_s: float = 24 * 3600.0
     retry_max_hold_s: float = 2.0  # longest the retry agent sleeps on one not-yet-due message
     parked_per_org: int = 500  # meetings kept while an org's connection is expired
+    park_check_interval_s: float = 60.0  # how often parked meetings are checked against retry_max_age_s
     commit_interval_s: float = 1.0  # how often offsets are committed (fewer repeats after a crash)
     ledger_retention_days: float = 30.0  # ledger entries of meetings quiet this long are dropped
     ledger_sweep_interval_s: float = 600.0
@@ -82,7 +81,3 @@ class Settings(BaseSettings):
     def fernet_keys(self) -> list[str]:
         return [k.strip() for k in self.token_keys.get_secret_value().split(",") if k.strip()]
 
-
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    return Settings()

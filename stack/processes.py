@@ -70,7 +70,11 @@ class Simulator:
         deadline = time.monotonic() + 30
         while not Path(self.ca_file).exists() and time.monotonic() < deadline:
             time.sleep(0.05)
-        _wait_http(f"{self.base_url}/services/data", self.ca_file, 30, self._proc)
+        try:
+            _wait_http(f"{self.base_url}/services/data", self.ca_file, 30, self._proc)
+        except Exception:
+            self.stop()
+            raise
         return self
 
     def stop(self) -> None:
@@ -120,7 +124,11 @@ class Worker:
             stdout=self._log, stderr=subprocess.STDOUT,
         )
         if wait_ready:
-            self.wait_ready(timeout_s)
+            try:
+                self.wait_ready(timeout_s)
+            except Exception:
+                self.stop()  # never leave a half-started worker behind
+                raise
         return self
 
     def wait_ready(self, timeout_s: float = 90) -> None:
@@ -147,6 +155,9 @@ class Worker:
         if self._proc is not None and self._proc.poll() is None:
             self._proc.send_signal(signal.SIGKILL)
             self._proc.wait(10)
+        if self._log is not None:
+            self._log.close()
+            self._log = None
 
     def stop(self, timeout_s: float = 30) -> None:
         if self._proc is not None and self._proc.poll() is None:

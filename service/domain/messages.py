@@ -20,9 +20,16 @@ ShortText = Annotated[str, StringConstraints(max_length=2_000)]
 
 
 class Contract(BaseModel):
-    """Base of every message: unknown fields are refused so typos fail loudly at the boundary."""
+    """Base of what others send us: unknown fields are refused so typos fail loudly at the boundary."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Produced(BaseModel):
+    """Base of what this service writes (results, retries, its own state): unknown fields are ignored,
+    so during a rolling deploy an older worker can read what a newer one wrote."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
 
 
 # ---------------------------------------------------------------- meetings.summaries.v1
@@ -198,12 +205,12 @@ class MatchPath(StrEnum):
     NONE = "none"
 
 
-class UnmatchedEmail(Contract):
+class UnmatchedEmail(Produced):
     email: str
     why: Literal["no_record", "free_mail_domain", "no_email"]
 
 
-class MatchReport(Contract):
+class MatchReport(Produced):
     """What the ladder found and why, as published in a result."""
 
     confidence: MatchConfidence
@@ -220,7 +227,7 @@ class MatchReport(Contract):
     explanation: list[str] = Field(default_factory=list)
 
 
-class RecordError(Contract):
+class RecordError(Produced):
     """One record Salesforce refused, and why."""
 
     record: str  # e.g. "task:ai-2", "event", "note", "contact:jane@x.com"
@@ -229,7 +236,7 @@ class RecordError(Contract):
     fields: list[str] = Field(default_factory=list)
 
 
-class WrittenRecords(Contract):
+class WrittenRecords(Produced):
     event_id: str | None = None
     note_id: str | None = None
     task_ids: dict[str, str] = Field(default_factory=dict)
@@ -239,7 +246,7 @@ class WrittenRecords(Contract):
     errors: list[RecordError] = Field(default_factory=list)
 
 
-class SyncResult(Contract):
+class SyncResult(Produced):
     """One result per processed meeting revision (plus `deferred` progress reports)."""
 
     schema_version: Literal[1] = 1
@@ -261,12 +268,11 @@ class SyncResult(Contract):
 # ---------------------------------------------------------------- crm.sync-retry.v1
 
 
-class RetryRequest(Contract):
+class RetryRequest(Produced):
     """Deferred work: the meeting comes back to the sync path at `not_before`."""
 
     org_id: str
     meeting: MeetingSummary
-    kind: Literal["retry", "park_expiry"] = "retry"  # park_expiry: fail the meeting if still parked
     attempt: int = Field(ge=1)
     not_before: AwareDatetime
     first_attempt_at: AwareDatetime

@@ -12,9 +12,11 @@ exception leaves an agent (pitfall 2): a failure becomes a result, a DLQ record 
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -25,7 +27,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from service.config import Settings
 from service.crypto import TokenCipher
 from service.domain.ledger import LedgerEntry
-from service.domain.messages import OrgConfig, Reason, RetryRequest, SyncResult, SyncStatus
+from service.domain.messages import MeetingSummary, OrgConfig, Reason, RetryRequest, SyncResult, SyncStatus
 from service.domain.reasons import message_for
 from service.observability import metrics
 from service.observability.logging import mask_email
@@ -40,6 +42,7 @@ from service.salesforce.client import SalesforceClient
 
 log = structlog.get_logger(__name__)
 
+SWEEP_SLICE = 2_000  # ledger keys checked per batch while a sweep is in progress
 LIVE_PATH, READY_PATH, METRICS_PATH = "/health/live", "/health/ready", "/metrics"
 RAW: dict[str, Any] = {"key_type": bytes, "value_type": bytes, "key_serializer": "raw", "value_serializer": "raw"}
 
@@ -56,6 +59,11 @@ class SyncApp:
         self.clock = clock
         self.salesforce = SalesforceClient(settings, TokenCipher(settings.fernet_keys()))
         self._last_sweep = time.monotonic()
+        self._sweep_keys: list[str] = []
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._expiry_sent: set[str] = set()  # park expiries sent and not yet processed
+        self._orgs_seen: set[str] = set()  # orgs whose Salesforce session this worker may hold
         self.syncer = MeetingSyncer(settings, self.salesforce, clock)
         self.app = self._build_app()
         n = settings.partitions
@@ -78,6 +86,9 @@ class SyncApp:
         app.agent(self.configs_topic, name="intake-configs")(self._intake_configs)
         app.agent(self.retry_topic, name="retry")(self._retry)
         app.agent(self.work_topic, name="work")(self._work)
+        revoked_signal: Any = app.on_partitions_revoked  # its receiver type wants a `signal` keyword
+        revoked_signal.connect(self._on_partitions_revoked)
+        app.timer(interval=settings.park_check_interval_s)(self._expire_parked)
         page: Any = app.page  # typed for (view, request) handlers; ours are bound methods: (request)
         page(METRICS_PATH)(self._metrics_page)
         page(READY_PATH)(self._ready_page)
@@ -114,36 +125,58 @@ class SyncApp:
 
     async def _intake_meetings(self, stream: Any) -> None:
         async for event in stream.events():
+            message = event.message
             try:
-                await self._take_meeting(event.message)
-            except Exception:  # pitfall 2: log, DLQ, go on
-                log.exception("intake_failed", topic=event.message.topic, offset=event.message.offset)
-                await self._dead_letter(event.message, Rejection("(message)", "could not be processed"), "meetings")
+                decoded = decode_meeting(message.value, max_bytes=self.settings.max_message_bytes)
+            except Exception as exc:  # a decoder bug is still this message's problem: DLQ it, go on
+                log.exception("meeting_undecodable", offset=message.offset)
+                decoded = Rejection("(message)", f"could not be decoded ({type(exc).__name__})")
+            await self._handing_off(self._take_meeting(message, decoded))
 
-    async def _take_meeting(self, message: Any) -> None:
-        decoded = decode_meeting(message.value, max_bytes=self.settings.max_message_bytes)
+    async def _take_meeting(self, message: Any, decoded: MeetingSummary | Rejection) -> None:
         if isinstance(decoded, Rejection):
             await self._reject(message, decoded)
-            return
-        item = WorkItem(kind=WorkKind.MEETING, org_id=decoded.org_id, meeting=decoded)
-        await self._send_work(item)
+        else:
+            await self._send_work(WorkItem(kind=WorkKind.MEETING, org_id=decoded.org_id, meeting=decoded))
 
     async def _intake_configs(self, stream: Any) -> None:
         async for event in stream.events():
             message = event.message
+            if message.value is None:  # tombstone: the org is gone
+                if message.key:
+                    item = WorkItem(kind=WorkKind.ORG_DELETED, org_id=message.key.decode(errors="replace"))
+                    await self._handing_off(self._send_work(item))
+                continue
             try:
-                if message.value is None:  # tombstone: the org is gone
-                    if message.key:
-                        org_id = message.key.decode()
-                        await self._send_work(WorkItem(kind=WorkKind.ORG_DELETED, org_id=org_id))
-                    continue
                 config = decode_org_config(message.value, max_bytes=self.settings.max_message_bytes)
-                if isinstance(config, Rejection):
-                    await self._dead_letter(message, config, "org-configs")
-                    continue
-                await self._send_work(WorkItem(kind=WorkKind.ORG_CONFIG, org_id=config.org_id, config=config))
-            except Exception:
-                log.exception("config_intake_failed", offset=message.offset)
+            except Exception as exc:
+                log.exception("config_undecodable", offset=message.offset)
+                config = Rejection("(message)", f"could not be decoded ({type(exc).__name__})")
+            if isinstance(config, Rejection):
+                await self._handing_off(self._dead_letter(message, config, "org-configs"))
+            else:
+                item = WorkItem(kind=WorkKind.ORG_CONFIG, org_id=config.org_id, config=config)
+                await self._handing_off(self._send_work(item))
+
+    async def _handing_off(self, handoff: Awaitable[None]) -> None:
+        """Run a hand-off to Kafka; if it fails, stop the process (see `_fail_stop`)."""
+        try:
+            await handoff
+        except Exception:
+            self._fail_stop("handoff_failed")
+
+    def _fail_stop(self, what: str) -> None:
+        """Stop at once, committing nothing more.
+
+        An exception that leaves a Faust agent acks the message it was processing (FAUST-NOTES
+        pitfall 2), and `take_events` acks a whole batch when its body raises: either would lose
+        meetings. Input problems never get here (they become results and DLQ records); what does is
+        Kafka refusing our writes or a bug of ours. Exiting leaves the offsets where they were, so the
+        work is redelivered after the restart, and the crash loop is loud where silence would lose data.
+        """
+        log.critical(what, exc_info=True)
+        logging.shutdown()
+        os._exit(70)
 
     async def _reject(self, message: Any, rejection: Rejection) -> None:
         await self._dead_letter(message, rejection, "meetings")
@@ -167,8 +200,8 @@ class SyncApp:
     async def _dead_letter(self, message: Any, rejection: Rejection, source: str) -> None:
         metrics.DLQ.labels(source=source).inc()
         headers = [
-            ("sfsync-error", rejection.text.encode()[:4000]),
-            ("sfsync-error-field", rejection.field.encode()),
+            ("sfsync-error", rejection.text.encode(errors="replace")[:4000]),
+            ("sfsync-error-field", rejection.field.encode(errors="replace")),
             ("sfsync-source-topic", str(message.topic).encode()),
             ("sfsync-source-partition", str(message.partition).encode()),
             ("sfsync-source-offset", str(message.offset).encode()),
@@ -189,30 +222,42 @@ class SyncApp:
     # ------------------------------------------------------------------ retry
 
     async def _retry(self, stream: Any) -> None:
-        """Holds deferred work until it is due, then hands it back to the work topic.
+        """Hands deferred work back to the work topic when it is due.
 
-        It sleeps at most `retry_max_hold_s` on one message; one not due by then goes back to the
-        end of the retry topic, so a long delay never blocks the ones behind it for long.
+        Messages that are not due go back to the end of the retry topic, a batch at a time; when a
+        batch held nothing due, the agent sleeps until the soonest is due (at most `retry_max_hold_s`).
+        So a long delay never holds the messages behind it, and a topic of waiting messages is
+        re-read at most once per `retry_max_hold_s`.
         """
-        async for event in stream.events():
+        async for events in stream.take_events(self.settings.batch_size * 4, within=self.settings.retry_max_hold_s):
+            await self._handing_off(self._retry_batch(events))
+
+    async def _retry_batch(self, events: list[Any]) -> None:
+        now = self.clock()
+        soonest: float | None = None
+        handed_back = 0
+        for event in events:
             try:
                 request = RetryRequest.model_validate_json(event.message.value)
-                wait = (request.not_before - self.clock()).total_seconds()
-                if wait > 0:
-                    await asyncio.sleep(min(wait, self.settings.retry_max_hold_s))
-                if request.not_before > self.clock():
-                    await self._send_retry(request)
-                    continue
-                kind = WorkKind.PARK_EXPIRY if request.kind == "park_expiry" else WorkKind.MEETING
-                await self._send_work(
-                    WorkItem(
-                        kind=kind, org_id=request.org_id, meeting=request.meeting, attempt=request.attempt,
-                        first_attempt_at=request.first_attempt_at, last_reason=request.last_reason,
-                        last_error=request.last_error,
-                    )
-                )
             except Exception:
-                log.exception("retry_failed", offset=event.message.offset)
+                log.exception("retry_request_unreadable", offset=event.message.offset)
+                await self._dead_letter(event.message, Rejection("(message)", "unreadable retry request"), "retry")
+                continue
+            wait = (request.not_before - now).total_seconds()
+            if wait > 0:
+                await self._send_retry(request)
+                soonest = wait if soonest is None else min(soonest, wait)
+                continue
+            handed_back += 1
+            await self._send_work(
+                WorkItem(
+                    kind=WorkKind.MEETING, org_id=request.org_id, meeting=request.meeting, attempt=request.attempt,
+                    first_attempt_at=request.first_attempt_at, last_reason=request.last_reason,
+                    last_error=request.last_error,
+                )
+            )
+        if not handed_back and soonest is not None:
+            await asyncio.sleep(min(soonest, self.settings.retry_max_hold_s))
 
     async def _send_retry(self, request: RetryRequest) -> None:
         await self.retry_topic.send(
@@ -226,107 +271,112 @@ class SyncApp:
     async def _work(self, stream: Any) -> None:
         await self.salesforce.start()
         async for events in stream.take_events(self.settings.batch_size, within=self.settings.batch_window_s):
+            self._idle.clear()
             try:
                 await self._process_batch(events)
-            except Exception:  # a bug, not an input problem: keep the worker alive, say it loudly
-                log.exception("batch_failed", size=len(events))
+            except Exception:
+                self._fail_stop("batch_failed")
+            finally:
+                self._idle.set()
 
     async def _process_batch(self, events: list[Any]) -> None:
+        """Configs and meetings in the order they came; meetings between two configs run concurrently."""
         metrics.BATCH_SIZE.observe(len(events))
-        by_meeting: dict[str, list[tuple[int, WorkItem]]] = defaultdict(list)
+        owned = self._owned_work_partitions()
+        outcomes: list[tuple[int, WorkItem, Outcome]] = []
+        run: list[tuple[int, WorkItem]] = []
         for event in events:
-            try:
-                item = WorkItem.model_validate_json(event.message.value)
-            except Exception:
-                log.exception("work_item_unreadable", offset=event.message.offset)
-                continue
             partition = event.message.partition
+            if partition not in owned:
+                continue  # revoked while it waited in the buffer: its new owner processes it
+            item = await self._read_work_item(event)
+            if item is None:
+                continue
             if item.kind in (WorkKind.ORG_CONFIG, WorkKind.ORG_DELETED):
+                outcomes += await self._sync_run(run)
+                run = []
                 await self._apply_config(item, partition)
             elif item.meeting is not None:
-                by_meeting[item.meeting.meeting_id].append((partition, item))
-
-        # Meetings run concurrently; the revisions of one meeting run in order, one at a time.
-        outcomes = await asyncio.gather(*(self._run_meeting(group) for group in by_meeting.values()))
-        touched: set[tuple[str, int]] = set()
-        for group_outcomes in outcomes:
-            for partition, item, outcome in group_outcomes:
-                self._apply_state(item, outcome, partition)
-                touched.add((item.org_id, partition))
-        for org_id, partition in touched:
+                run.append((partition, item))
+        outcomes += await self._sync_run(run)
+        for org_id, partition in {(item.org_id, partition) for partition, item, _ in outcomes}:
+            self._orgs_seen.add(org_id)
             self._keep_tokens(org_id, partition)
-        # Ledger and state changelogs reach Kafka before any result does: a published result
-        # always has its ledger entry, so a redelivered event re-publishes that same result.
-        await self.app.producer.flush()
-        for group_outcomes in outcomes:
-            for _, _item, outcome in group_outcomes:
-                if outcome.retry is not None:
-                    metrics.RETRIES.labels(reason=outcome.retry.last_reason.value).inc()
-                    await self._send_retry(outcome.retry)
-                if outcome.result is not None:
-                    await self._publish(outcome.result)
+
+        # Retries first: once the ledger says an attempt was handled, its retry must already exist.
+        retries = [o.retry for _, _, o in outcomes if o.retry is not None]
+        for retry in retries:
+            metrics.RETRIES.labels(reason=retry.last_reason.value).inc()
+            await self._send_retry(retry)
+        if retries:
+            await self.app.producer.flush()
+        # Then the tables: a published result always has its ledger entry, so a redelivered event
+        # re-publishes that same result.
+        await self._settle_tables()
+        for _, _, outcome in outcomes:
+            if outcome.result is not None:
+                await self._publish(outcome.result)
         metrics.LAST_BATCH.set(time.time())
         metrics.PARKED.set(len(self.parked))
-        if time.monotonic() - self._last_sweep >= self.settings.ledger_sweep_interval_s:
-            self._last_sweep = time.monotonic()
-            await self._sweep_ledger()
+        await self._sweep_ledger_step()
 
-    async def _sweep_ledger(self) -> None:
-        """Drop ledger entries of meetings quiet for `ledger_retention_days` (the ledger would grow forever).
+    async def _read_work_item(self, event: Any) -> WorkItem | None:
+        try:
+            return WorkItem.model_validate_json(event.message.value)
+        except Exception:  # written by us, so a bug or a newer worker: keep the bytes for a human
+            log.exception("work_item_unreadable", offset=event.message.offset)
+            await self._dead_letter(event.message, Rejection("(message)", "unreadable work item"), "work")
+            return None
 
-        Only partitions this worker owns are swept: a tombstone for another worker's partition would
-        race with its owner. A revision arriving after retention is treated as new; the Salesforce
-        writes stay idempotent through the sync key and the anchor query.
-        """
-        cutoff = self.clock() - timedelta(days=self.settings.ledger_retention_days)
-        work_topic = self.work_topic.get_topic_name()
-        owned = {tp.partition for tp in self.app.assignor.assigned_actives() if tp.topic == work_topic}
-        dropped = 0
-        for index, key in enumerate(self.ledger.keys()):
-            if index % 1000 == 999:
-                await asyncio.sleep(0)  # a long sweep must not starve the consumer's heartbeats
-            entry = self.ledger.get(key)
-            last = entry.last_activity if entry is not None else None
-            if entry is None or last is None or last >= cutoff:
-                continue
-            partition = partition_for(entry.org_id, self.settings.partitions)
-            if partition in owned:
-                self.ledger.delete(key, partition)
-                dropped += 1
-        log.info("ledger_swept", dropped=dropped, kept=len(self.ledger))
+    async def _sync_run(self, run: list[tuple[int, WorkItem]]) -> list[tuple[int, WorkItem, Outcome]]:
+        """Meetings run concurrently; the revisions of one meeting run in order, one at a time."""
+        by_meeting: dict[str, list[tuple[int, WorkItem]]] = defaultdict(list)
+        for partition, item in run:
+            assert item.meeting is not None
+            by_meeting[item.meeting.meeting_id].append((partition, item))
+        done: list[tuple[int, WorkItem, Outcome]] = []
+        for group in await asyncio.gather(*(self._run_meeting(g) for g in by_meeting.values())):
+            for partition, item, outcome in group:
+                self._apply_state(item, outcome, partition)
+                done.append((partition, item, outcome))
+        return done
 
     async def _run_meeting(self, group: list[tuple[int, WorkItem]]) -> list[tuple[int, WorkItem, Outcome]]:
         done: list[tuple[int, WorkItem, Outcome]] = []
         for partition, item in group:
-            ledger = self.ledger.get(item.meeting.meeting_id) if item.meeting else None
-            outcome = await self._sync_one(item, ledger)
-            if outcome.ledger is not None and item.meeting is not None:
-                # Written now, so the next revision of this meeting in the same batch sees it.
-                self.ledger.put(item.meeting.meeting_id, outcome.ledger, partition)
+            assert item.meeting is not None
+            meeting_id = item.meeting.meeting_id
+            structlog.contextvars.bind_contextvars(org_id=item.org_id, meeting_id=meeting_id, partition=partition)
+            started = time.perf_counter()
+            ledger: LedgerEntry | None = None
+            try:
+                ledger = self.ledger.get(meeting_id)
+                outcome = await self._sync_one(item, ledger)
+                if outcome.ledger is not None:
+                    # Written now, so the next revision of this meeting in the same batch sees it.
+                    self.ledger.put(meeting_id, outcome.ledger, partition)
+            except Exception as exc:  # a bug of ours with this meeting: it fails, the others go on
+                log.exception("sync_crashed")
+                outcome = self.syncer.crashed(item, ledger, exc)
+                if outcome.ledger is not None:
+                    self.ledger.put(meeting_id, outcome.ledger, partition)
+            finally:
+                metrics.MEETING_SECONDS.observe(time.perf_counter() - started)
+                structlog.contextvars.unbind_contextvars("org_id", "meeting_id", "partition")
             done.append((partition, item, outcome))
         return done
 
     async def _sync_one(self, item: WorkItem, ledger: LedgerEntry | None) -> Outcome:
-        meeting = item.meeting
-        assert meeting is not None
-        structlog.contextvars.bind_contextvars(org_id=item.org_id, meeting_id=meeting.meeting_id)
-        started = time.perf_counter()
+        if item.kind is WorkKind.PARK_EXPIRY:
+            return self.syncer.park_expired(item, ledger)
+        org = self.configs.get(item.org_id)
+        state = self.states.get(item.org_id)
         try:
-            if item.kind is WorkKind.PARK_EXPIRY:
-                return self.syncer.park_expired(item, ledger)
-            org = self.configs.get(item.org_id)
-            state = self.states.get(item.org_id)
             return await asyncio.wait_for(
                 self.syncer.sync(item, org, state, ledger), timeout=self.settings.meeting_timeout_s
             )
         except TimeoutError:
             return self.syncer.too_slow(item, ledger)
-        except Exception as exc:
-            log.exception("sync_crashed")
-            return self.syncer.crashed(item, ledger, exc)
-        finally:
-            metrics.MEETING_SECONDS.observe(time.perf_counter() - started)
-            structlog.contextvars.unbind_contextvars("org_id", "meeting_id")
 
     def _apply_state(self, item: WorkItem, outcome: Outcome, partition: int) -> None:
         if outcome.result is not None and not outcome.repeat:
@@ -337,28 +387,36 @@ class SyncApp:
                 reason=outcome.result.reason.value, api_calls=outcome.result.salesforce_api_calls,
                 owner=mask_email(item.meeting.owner.email if item.meeting else None),
             )
-        if item.kind is WorkKind.PARK_EXPIRY and item.meeting is not None:
-            self._unpark(item.org_id, item.meeting.meeting_id, partition)  # its time is up: ended or done
-        if outcome.park is None or item.meeting is None:
+        if item.meeting is None:
+            return
+        meeting_id = item.meeting.meeting_id
+        if item.kind is WorkKind.PARK_EXPIRY or (outcome.result is not None and outcome.result.status.is_terminal):
+            self._unpark(item.org_id, meeting_id, partition)  # ended or done: nothing left to resume
+        if outcome.park is None:
             return
         state = self.states.get(item.org_id) or OrgState()
-        meeting_id = item.meeting.meeting_id
         ids = list(state.parked_meeting_ids)
         if meeting_id not in ids and len(ids) < self.settings.parked_per_org:
             ids.append(meeting_id)
-        if meeting_id in ids:
+        already = self.parked.get(meeting_id)
+        newer_parked = already is not None and already.meeting is not None and (
+            already.meeting.revision > item.meeting.revision
+        )
+        if meeting_id in ids and not newer_parked:
             self.parked.put(meeting_id, outcome.park, partition)
-        # Past the limit a meeting is not resumed on reconnect; its park deadline still ends it (failed).
+        # Past the limit a meeting is not resumed on reconnect; the park timer still ends it (failed).
         state = state.model_copy(update={"parked_meeting_ids": ids, "connection_expired_at": self.clock()})
         self.states.put(item.org_id, state, partition)
 
     def _unpark(self, org_id: str, meeting_id: str, partition: int) -> None:
+        if self.parked.get(meeting_id) is None:
+            return
+        self.parked.delete(meeting_id, partition)
+        self._expiry_sent.discard(meeting_id)
         state = self.states.get(org_id)
         if state is not None and meeting_id in state.parked_meeting_ids:
             ids = [m for m in state.parked_meeting_ids if m != meeting_id]
             self.states.put(org_id, state.model_copy(update={"parked_meeting_ids": ids}), partition)
-        if self.parked.get(meeting_id) is not None:
-            self.parked.delete(meeting_id, partition)
 
     def _keep_tokens(self, org_id: str, partition: int) -> None:
         """Refreshed (and rotated) tokens are kept beside the config: a restart reuses them."""
@@ -370,22 +428,100 @@ class SyncApp:
     async def _apply_config(self, item: WorkItem, partition: int) -> None:
         """A new config replaces the old; parked meetings get another go under it."""
         org_id = item.org_id
-        if item.kind is WorkKind.ORG_DELETED or item.config is None:
+        state = self.states.get(org_id)
+        deleted = item.kind is WorkKind.ORG_DELETED or item.config is None
+        if deleted:
             self.salesforce.forget(org_id)
             self.configs.delete(org_id, partition)
         else:
+            assert item.config is not None
             self.configs.put(org_id, item.config, partition)
-        state = self.states.get(org_id)
         if state is None:
             return
+        resumed = 0
         for meeting_id in state.parked_meeting_ids:
             if (parked := self.parked.get(meeting_id)) is not None:
-                await self._send_work(parked)
+                # The next attempt: the parked one is marked handled in the ledger.
+                await self._send_work(parked.model_copy(update={"attempt": parked.attempt + 1}))
                 self.parked.delete(meeting_id, partition)
-        # Parked meetings go back to work and the expiry mark goes: the new config gets a fresh try.
-        # Tokens stay: the client keeps them only if they descend from this config's connection.
-        self.states.put(org_id, OrgState(tokens=state.tokens), partition)
-        log.info("org_config_applied", org_id=org_id, resumed=len(state.parked_meeting_ids))
+                self._expiry_sent.discard(meeting_id)
+                resumed += 1
+        if deleted:
+            self.states.delete(org_id, partition)  # its tokens must not outlive the org
+        else:
+            # The expiry mark goes: the new config gets a fresh try. Tokens stay; the client keeps
+            # them only if they descend from this config's connection.
+            self.states.put(org_id, OrgState(tokens=state.tokens), partition)
+        log.info("org_config_applied", org_id=org_id, resumed=resumed, deleted=deleted)
+
+    async def _settle_tables(self) -> None:
+        for table in (self.configs, self.states, self.ledger, self.parked):
+            await table.settle()
+
+    # ------------------------------------------------------------------ housekeeping
+
+    def _owned_work_partitions(self) -> set[int]:
+        work_topic = self.work_topic.get_topic_name()
+        return {tp.partition for tp in self.app.consumer.assignment() if tp.topic == work_topic}
+
+    async def _on_partitions_revoked(self, sender: Any, revoked: set[Any], **_: Any) -> None:
+        """Before a partition moves to another worker: finish the batch, then forget what we held.
+
+        Waiting keeps two workers from syncing the same meeting at once (its new owner starts from
+        our last commit only after this returns). Forgetting keeps stale state (tables, sessions with
+        tokens another worker may rotate) from coming back if the partition returns here later.
+        """
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout=self.settings.meeting_timeout_s + 15)
+        except TimeoutError:
+            log.warning("revoke_while_busy")
+        work_topic = self.work_topic.get_topic_name()
+        gone = {tp.partition for tp in revoked if tp.topic == work_topic}
+        if not gone:
+            return
+        for table in (self.configs, self.states, self.ledger, self.parked):
+            table.forget_partitions(gone)
+        for org_id in [o for o in self._orgs_seen if partition_for(o, self.settings.partitions) in gone]:
+            self.salesforce.forget(org_id)
+            self._orgs_seen.discard(org_id)
+        log.info("partitions_revoked", partitions=sorted(gone))
+
+    async def _expire_parked(self, _app: Any = None) -> None:
+        """Parked meetings whose org has not reconnected within `retry_max_age_s` end (failed)."""
+        cutoff = self.clock() - timedelta(seconds=self.settings.retry_max_age_s)
+        for meeting_id in self.parked.snapshot_keys():
+            item = self.parked.get(meeting_id)
+            if item is None or meeting_id in self._expiry_sent:
+                continue
+            if item.first_attempt_at is not None and item.first_attempt_at <= cutoff:
+                self._expiry_sent.add(meeting_id)
+                await self._handing_off(self._send_work(item.model_copy(update={"kind": WorkKind.PARK_EXPIRY})))
+
+    async def _sweep_ledger_step(self) -> None:
+        """Drop ledger entries of meetings quiet for `ledger_retention_days` (the ledger would grow forever).
+
+        A bounded slice of keys per batch, so the sweep never stalls the consumer. Only partitions this
+        worker owns are swept: a tombstone for another worker's partition would race with its owner. A
+        revision arriving after retention is treated as new; the Salesforce writes stay idempotent
+        through the sync key and the anchor query.
+        """
+        if not self._sweep_keys:
+            if time.monotonic() - self._last_sweep < self.settings.ledger_sweep_interval_s:
+                return
+            self._last_sweep = time.monotonic()
+            self._sweep_keys = self.ledger.snapshot_keys()
+        cutoff = self.clock() - timedelta(days=self.settings.ledger_retention_days)
+        owned = self._owned_work_partitions()
+        chunk, self._sweep_keys = self._sweep_keys[:SWEEP_SLICE], self._sweep_keys[SWEEP_SLICE:]
+        for key in chunk:
+            entry = self.ledger.get(key)
+            last = entry.last_activity if entry is not None else None
+            if entry is None or last is None or last >= cutoff:
+                continue
+            partition = partition_for(entry.org_id, self.settings.partitions)
+            if partition in owned:
+                self.ledger.delete(key, partition)
+        await self.ledger.settle()
 
     # ------------------------------------------------------------------ web
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from pydantic import AwareDatetime, Field
 
-from service.domain.messages import Contract
+from service.domain.messages import Produced
 from service.salesforce.tokens import StoredTokens
 
 
-class OrgState(Contract):
+class OrgState(Produced):
     tokens: StoredTokens | None = None
     connection_expired_at: AwareDatetime | None = None  # set on invalid_grant, cleared by a new config
     parked_meeting_ids: list[str] = Field(default_factory=list)  # waiting for the org to reconnect

@@ -62,7 +62,6 @@ class Outcome:
     ledger: LedgerEntry | None = None  # the meeting's new ledger entry (None: unchanged)
     retry: RetryRequest | None = None  # to send to the retry topic
     park: WorkItem | None = None  # to park until the org reconnects
-    connection_expired: bool = False
     repeat: bool = False  # the result is one already published (a redelivered event)
 
 
@@ -80,6 +79,8 @@ class MeetingSyncer:
         now = self._clock()
         if ledger is not None and (done := ledger.result_for(meeting.event_id)) and done.status.is_terminal:
             return Outcome(result=done, repeat=True)  # redelivered: same result, Salesforce untouched
+        if ledger is not None and ledger.attempted(meeting.event_id) >= item.attempt:
+            return Outcome()  # this attempt was handled and deferred already: a duplicate copy of it
 
         reason = gate_before_read(meeting, org, ledger)
         if reason is not None or org is None:
@@ -88,7 +89,7 @@ class MeetingSyncer:
         expired_at = state.connection_expired_at if state is not None else None
         if expired_at is not None and org.updated_at <= expired_at:
             # Known expired: don't spend a token request per meeting, park it until a new config.
-            return self._park(meeting, item, now, "")
+            return self._park(meeting, item, ledger, now)
 
         tokens = state.tokens if state is not None else None
         read: ReadOutcome | None = None
@@ -102,8 +103,8 @@ class MeetingSyncer:
                     match=match.report, api_calls=read.api_calls,
                 )
             written = await self._salesforce.write(org, plan, tokens=tokens)
-        except ConnectionExpired as exc:
-            return self._park(meeting, item, now, exc.detail or exc.message)
+        except ConnectionExpired:
+            return self._park(meeting, item, ledger, now)
         except (TransientError, ApiLimitReached) as exc:
             return self._retry_or_fail(meeting, item, ledger, exc, now)
         except SyncError as exc:
@@ -145,23 +146,25 @@ class MeetingSyncer:
         entry = entry.model_copy(update={"revision": max(entry.revision, meeting.revision)})
         return Outcome(result=result, ledger=entry.with_result(meeting.event_id, result))
 
-    def _park(self, meeting: MeetingSummary, item: WorkItem, now: datetime, detail: str) -> Outcome:
+    def _park(self, meeting: MeetingSummary, item: WorkItem, ledger: LedgerEntry | None, now: datetime) -> Outcome:
+        """Parked until a new config for the org arrives; the worker's park timer ends it (failed) if the
+        org has not reconnected `retry_max_age_s` after the first attempt."""
         first = item.first_attempt_at or now
         result = meeting_result(
             meeting, status=SyncStatus.DEFERRED, reason=Reason.CONNECTION_EXPIRED,
             message=message_for(Reason.CONNECTION_EXPIRED), now=now, attempt=item.attempt,
         )
-        # The park has a deadline: if the org never reconnects, the meeting still ends (failed).
-        deadline = RetryRequest(
-            org_id=meeting.org_id, meeting=meeting, kind="park_expiry", attempt=item.attempt,
-            not_before=first + timedelta(seconds=self._settings.retry_max_age_s), first_attempt_at=first,
-            last_reason=Reason.CONNECTION_EXPIRED, last_error=detail[:500],
-        )
         parked = item.model_copy(update={"first_attempt_at": first, "last_reason": Reason.CONNECTION_EXPIRED})
-        return Outcome(result=result, retry=deadline, park=parked, connection_expired=True)
+        return Outcome(result=result, park=parked, ledger=_attempted(meeting, ledger, item.attempt))
 
     def _retry_or_fail(
-        self, meeting: MeetingSummary, item: WorkItem, ledger: LedgerEntry | None, exc: SyncError, now: datetime
+        self,
+        meeting: MeetingSummary,
+        item: WorkItem,
+        ledger: LedgerEntry | None,
+        exc: SyncError,
+        now: datetime,
+        min_delay_s: float = 0.0,
     ) -> Outcome:
         first = item.first_attempt_at or now
         age = (now - first).total_seconds()
@@ -170,7 +173,7 @@ class MeetingSyncer:
                 meeting, ledger, SyncStatus.FAILED, Reason.RETRIES_EXHAUSTED, now, item,
                 message=message_for(Reason.RETRIES_EXHAUSTED, f"{exc.reason}: {exc.message}"),
             )
-        delay = self.backoff(item.attempt)
+        delay = max(min_delay_s, self.backoff(item.attempt))
         retry = RetryRequest(
             org_id=meeting.org_id, meeting=meeting, attempt=item.attempt + 1,
             not_before=now + timedelta(seconds=delay), first_attempt_at=first,
@@ -180,13 +183,17 @@ class MeetingSyncer:
             meeting, status=SyncStatus.DEFERRED, reason=exc.reason, now=now, attempt=item.attempt,
             message=message_for(exc.reason, f"retrying in {delay:.0f}s (attempt {item.attempt + 1})"),
         )
-        return Outcome(result=result, retry=retry)
+        return Outcome(result=result, retry=retry, ledger=_attempted(meeting, ledger, item.attempt))
 
     def too_slow(self, item: WorkItem, ledger: LedgerEntry | None) -> Outcome:
         """The meeting outlasted `meeting_timeout_s`: it leaves the batch for the retry path."""
         assert item.meeting is not None
         slow = TransientError(f"Salesforce did not finish within {self._settings.meeting_timeout_s:.0f}s")
-        return self._retry_or_fail(item.meeting, item, ledger, slow, self._clock())
+        # A cancelled request may still be running in Salesforce: come back after it must have ended,
+        # so the next attempt's anchor query sees its write.
+        return self._retry_or_fail(
+            item.meeting, item, ledger, slow, self._clock(), min_delay_s=self._settings.request_timeout_s
+        )
 
     def crashed(self, item: WorkItem, ledger: LedgerEntry | None, exc: Exception) -> Outcome:
         """A bug of ours: the meeting fails with internal_error instead of stopping the worker."""
@@ -232,3 +239,8 @@ def _ledger_after_write(
         }
     )
     return entry.with_result(meeting.event_id, result)
+
+
+def _attempted(meeting: MeetingSummary, ledger: LedgerEntry | None, attempt: int) -> LedgerEntry:
+    entry = ledger or LedgerEntry(org_id=meeting.org_id, meeting_id=meeting.meeting_id)
+    return entry.with_attempt(meeting.event_id, attempt)

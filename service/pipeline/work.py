@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from pydantic import AwareDatetime
 
-from service.domain.messages import Contract, MeetingSummary, OrgConfig, Reason
+from service.domain.messages import MeetingSummary, OrgConfig, Produced, Reason
 
 
 class WorkKind(StrEnum):
@@ -16,7 +16,7 @@ class WorkKind(StrEnum):
     PARK_EXPIRY = "park_expiry"  # a parked meeting's time is up: fail it if still parked
 
 
-class WorkItem(Contract):
+class WorkItem(Produced):
     kind: WorkKind
     org_id: str
     meeting: MeetingSummary | None = None

@@ -18,15 +18,19 @@ def bootstrap() -> str:
 
 @pytest.fixture(scope="session")
 def simulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Simulator]:
-    sim = Simulator(tmp_path_factory.mktemp("sfsim")).start()
-    yield sim
-    sim.stop()
+    sim = Simulator(tmp_path_factory.mktemp("sfsim"))
+    try:
+        yield sim.start()
+    finally:
+        sim.stop()
 
 
 @pytest.fixture(scope="module")
 def stack(bootstrap: str, simulator: Simulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackRun]:
     """One worker shared by a test module; each test uses its own org ids, so tests stay independent."""
     run = StackRun(bootstrap, simulator, Path(tmp_path_factory.mktemp("stack")))
-    run.worker().start()
-    yield run
-    run.stop()
+    try:
+        run.worker().start()
+        yield run
+    finally:
+        run.stop()

@@ -61,7 +61,7 @@ def test_salesforce_outage_goes_through_the_retry_topic_and_syncs_later(stack: S
     now = datetime.now(UTC)
     org = "outage"
     # More 503s than the client retries in-process: the meeting must leave for the retry topic.
-    stack.connect_org(org, d.org_document(now, extra={"faults": {"error_burst": 6}}), verified_domains=["acme.io"])
+    stack.connect_org(org, d.org_document(now, extra={"faults": {"error_burst": 2}}), verified_domains=["acme.io"])
     collector = ResultCollector(stack.settings)
     send_meetings(stack.settings, [d.meeting("o-1", "Globex", [DANA, HANK], now=now, org_id=org)])
     results = _results_of(collector, "o-1")
