@@ -29,7 +29,9 @@ API_ACCESS_MESSAGE = (
     'the connected user\'s profile needs the "API Enabled" permission.'
 )
 
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+# A whole non-space run ending in `@domain`: local parts may hold `%`, `'`, `/`, `!`... Anchored at
+# the run's start so a long run without an email is scanned once, not once per character.
+_EMAIL = re.compile(r"(?<!\S)\S+@[\w-]+(?:\.[\w-]+)+")
 
 
 def redact(text: str) -> str:
@@ -45,7 +47,10 @@ class SfError:
 
 
 def errors_in(body: Any) -> list[SfError]:
-    """The errors of a REST error array, a collection item's `errors`, or a token/odd body."""
+    """The errors of a REST error array, a collection item's `errors`, or a token/odd body.
+
+    An empty array or `errors: []` (a successful collection item) holds no error.
+    """
     items: list[Any]
     if isinstance(body, list):
         items = body
@@ -62,7 +67,9 @@ def errors_in(body: Any) -> list[SfError]:
         code = str(item.get("errorCode") or item.get("statusCode") or "UNKNOWN_ERROR")
         fields = item.get("fields") or []
         found.append(SfError(code, str(item.get("message") or ""), tuple(str(f) for f in fields if f is not None)))
-    return found or [SfError("UNKNOWN_ERROR", "")]
+    if not found and items:  # entries, but none readable: still an error, just an unnamed one
+        return [SfError("UNKNOWN_ERROR", "")]
+    return found
 
 
 def org_level_error(errors: list[SfError], *, status: int, sobject: str = "") -> SyncError | None:

@@ -15,10 +15,6 @@ class ApiUsage:
     used: int
     limit: int
 
-    @property
-    def fraction(self) -> float:
-        return self.used / self.limit if self.limit > 0 else 1.0
-
     def above_reserve(self, reserve_fraction: float) -> bool:
         """True when the org has spent its budget down to the reserve kept for its own users."""
         return self.used >= reserve_fraction * self.limit

@@ -15,7 +15,7 @@ from service.errors import SyncError
 from service.salesforce import records as parse
 from service.salesforce.caches import DescribeCache, UserCache
 from service.salesforce.composite import SubRequest, SubResponse, fits, send_composite
-from service.salesforce.failures import errors_in, org_level_error, redact
+from service.salesforce.failures import SfError, errors_in, org_level_error, redact
 from service.salesforce.queries import Query, anchor_query, prior_queries, read_queries, users_query
 from service.salesforce.tokens import OrgSession
 from service.salesforce.transport import CallCounter, Transport
@@ -88,8 +88,10 @@ class Reader:
             queries.append(anchor_query(request.anchor, keyed=bool(keyed)))
         if cached_users is None:
             queries.append(users_query())
-        if not queries:
-            return SalesforceSnapshot(users=cached_users or (), has_sync_key_field=bool(keyed))
+        # Nothing to query but a cold describe: the describes go out alone, since the plan's choice
+        # between upsert-by-key and create depends on them (guessing "unkeyed" would create twins).
+        if not queries and keyed is not None:
+            return SalesforceSnapshot(users=cached_users or (), has_sync_key_field=keyed)
 
         subrequests = [self._query_sub(i, q) for i, q in enumerate(queries)]
         if keyed is None:
@@ -261,7 +263,7 @@ def _raise_sub(response: SubResponse, sobject: str) -> None:
     error = org_level_error(errors, status=response.status, sobject=sobject)
     if error is not None:
         raise error
-    first = errors[0]
+    first = errors[0] if errors else SfError("UNKNOWN_ERROR", "")
     raise SyncError(
         "Salesforce refused a read of the meeting's records",
         detail=f"{response.status} {sobject} {first.code}: {redact(first.message)}"[:1000],

@@ -74,6 +74,21 @@ async def test_reads_stay_one_request_for_many_participants(
     assert outcome.api_calls == 1
 
 
+async def test_an_empty_read_with_a_cold_describe_still_learns_the_key_field(
+    make_org: MakeOrg, settings: Settings, cipher: TokenCipher
+) -> None:
+    org = make_org(keyed=True)
+    client = await fresh_client(settings, cipher, describe_cache_ttl_s=0.0)  # the describe is always cold
+    try:
+        await client.read(org.config, read_request("m0", emails=("a@b.example",)))  # warms the Users
+        before = org.api_requests()
+        outcome = await client.read(org.config, ReadRequest((), ("rep@ours.example",), (), None, "m1"))
+    finally:
+        await client.close()
+    assert outcome.snapshot.has_sync_key_field is True  # not a guess of "unkeyed" (which would create twins)
+    assert outcome.api_calls == 1 == org.api_requests() - before
+
+
 async def test_unkeyed_org_is_detected(client: SalesforceClient, make_org: MakeOrg) -> None:
     org = make_org(keyed=False)
     outcome = await client.read(org.config, read_request("m1", emails=("a@b.example",)))
