@@ -106,8 +106,16 @@ def account_queries(domains: Sequence[str]) -> list[Query]:
 
 
 def users_query() -> Query:
-    """Every active User of the org (cached org-wide; paged when the org is large)."""
-    return Query("users", "User", "SELECT Id, Email, IsActive, UserType, Name FROM User WHERE IsActive = true")
+    """Every active internal User of the org (cached org-wide; paged when the org is large)."""
+    # Only Standard users (an internal license, Platform included) can own the Event and Tasks or
+    # make a participant "ours"; portal, partner and guest users would be classified as internal and
+    # fill pages. ORDER BY Id keeps a truncated result (see reads.MAX_PAGES) the same on every read.
+    return Query(
+        "users",
+        "User",
+        "SELECT Id, Email, IsActive, UserType, Name FROM User "
+        "WHERE IsActive = true AND UserType = 'Standard' ORDER BY Id",
+    )
 
 
 def anchor_query(anchor: Anchor, *, keyed: bool) -> Query:

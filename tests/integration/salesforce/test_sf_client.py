@@ -89,6 +89,23 @@ async def test_an_empty_read_with_a_cold_describe_still_learns_the_key_field(
     assert outcome.api_calls == 1 == org.api_requests() - before
 
 
+async def test_only_active_internal_users_are_cached(client: SalesforceClient, make_org: MakeOrg) -> None:
+    org = make_org(
+        records={
+            "User": [
+                {"Email": "rep@ours.example", "FirstName": "Rita", "LastName": "Rep"},
+                {"Email": "partner@reseller.example", "LastName": "Partner", "UserType": "PowerPartner"},
+                {"Email": "gone@ours.example", "LastName": "Gone", "IsActive": False},
+            ]
+        }
+    )
+    outcome = await client.read(org.config, read_request("m1", emails=("a@b.example",)))
+    emails = {u.email for u in outcome.snapshot.users}
+    assert "rep@ours.example" in emails
+    assert "partner@reseller.example" not in emails  # a portal user is not one of "ours"
+    assert "gone@ours.example" not in emails
+
+
 async def test_unkeyed_org_is_detected(client: SalesforceClient, make_org: MakeOrg) -> None:
     org = make_org(keyed=False)
     outcome = await client.read(org.config, read_request("m1", emails=("a@b.example",)))
