@@ -132,6 +132,36 @@ def _looks_like_public_suffix(labels: list[str]) -> bool:
     return 1 <= len(labels) <= 2 and all(0 < len(label) <= 3 for label in labels)
 
 
+# Second-level labels under which country registries sell names (acme.co.uk, acme.com.au, acme.co.jp):
+# a small stand-in for the Public Suffix List. `_looks_like_public_suffix` would not do here: it takes
+# ibm.com or hp.com for a suffix.
+REGISTRY_SECOND_LEVEL_LABELS: frozenset[str] = frozenset(
+    {"ac", "co", "com", "edu", "gen", "go", "gob", "gov", "ltd", "mil", "ne", "net", "nom", "or", "org", "plc", "sch"}
+)
+
+
+def registrable_domain(domain: str) -> str:
+    """The name a company registered: eu.techcorp.com → techcorp.com, uk.acme.co.uk → acme.co.uk."""
+    labels = domain.split(".")
+    if len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in REGISTRY_SECOND_LEVEL_LABELS:
+        return ".".join(labels[-3:])
+    return ".".join(labels[-2:])
+
+
+def company_domains(domain: str) -> list[str]:
+    """The domain and each parent down to the registrable one, never a public suffix like co.uk.
+
+    "a.eu.techcorp.com" → ["a.eu.techcorp.com", "eu.techcorp.com", "techcorp.com"].
+    """
+    floor = registrable_domain(domain)
+    found = [domain]
+    current = domain
+    while current != floor and is_same_or_subdomain(current, floor):
+        current = current.partition(".")[2]
+        found.append(current)
+    return found
+
+
 def is_free_mail(domain: str) -> bool:
     """True for webmail providers (gmail.com, hotmail.co.uk...): their domain names no company."""
     if domain in FREE_MAIL_DOMAINS:

@@ -55,11 +55,9 @@ class Match:
     contact: SfContact | None = None  # primary Contact: the Event's and Tasks' WhoId
     lead: SfLead | None = None  # primary Lead, only when no Contact matched
     account_id: str | None = None  # primary Account
-    account: SfAccount | None = None  # the primary Account's record, when the snapshot has it
     opportunity: SfOpportunity | None = None
     attendee_contacts: tuple[SfContact, ...] = ()  # the other matched Contacts, by Id
     attendee_leads: tuple[SfLead, ...] = ()  # matched Leads other than `lead`, by Id
-    internal_users: tuple[SfUser, ...] = ()  # active Users among the internal participants, by email
     domain_account: SfAccount | None = None  # best Account found by an email domain
     domain_accounts: Mapping[str, str] = field(default_factory=dict)  # email domain -> Account Id
     unmatched_external: tuple[Participant, ...] = ()  # external, with an email, no Contact or Lead
@@ -164,13 +162,7 @@ class _Ladder:
         matched_leads = sorted({ld.id: ld for ls in leads_by_email.values() for ld in ls}.values(), key=_id)
         self._say_records(external, contacts_by_email, leads_by_email)
 
-        internal_users = tuple(
-            sorted(
-                (u for e in internal for u in users.get(e, ()) if u.is_active),
-                key=lambda u: (normalize_email(u.email) or "", u.id),
-            )
-        )
-        internal_user_ids = {u.id for u in internal_users}
+        internal_user_ids = {u.id for e in internal for u in users.get(e, ()) if u.is_active}
         opportunities = self._qualifying_opportunities()
 
         path = MatchPath.NONE
@@ -214,7 +206,6 @@ class _Ladder:
         account_id = focus_account or (contact.account_id if contact is not None else None)
         if account_id is None and domain_account is not None:
             account_id = domain_account.id
-        account = next((a for a in self.snapshot.accounts if a.id == account_id), None)
         self._say_primary(contact, lead, account_id, opportunity, path)
 
         no_record = set(external) - contacts_by_email.keys() - leads_by_email.keys()
@@ -238,11 +229,9 @@ class _Ladder:
             contact=contact,
             lead=lead,
             account_id=account_id,
-            account=account,
             opportunity=opportunity,
             attendee_contacts=tuple(c for c in matched_contacts if contact is None or c.id != contact.id),
             attendee_leads=tuple(ld for ld in matched_leads if lead is None or ld.id != lead.id),
-            internal_users=internal_users,
             domain_account=domain_account,
             domain_accounts=domain_accounts,
             unmatched_external=unmatched_external,

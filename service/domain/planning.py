@@ -25,7 +25,7 @@ from service.domain.messages import (
     Reason,
     SyncSettings,
 )
-from service.domain.plan import FieldValue, RecordWrite, Ref, WriteAction, WritePlan
+from service.domain.plan import SYNC_KEY_FIELD, FieldValue, RecordWrite, Ref, WriteAction, WritePlan
 from service.domain.snapshot import SalesforceSnapshot, SfUser
 from service.domain.sync_keys import event_sync_key, marker, note_sync_key, short_tag, task_sync_key
 from service.domain.text import cut, cut_keeping_tail, length
@@ -232,9 +232,19 @@ class _Known:
 
 
 def _write_action(keyed: bool, record_id: str | None) -> WriteAction:
-    if keyed:
-        return WriteAction.UPSERT
-    return WriteAction.UPDATE if record_id else WriteAction.CREATE
+    """Update by Id whenever the Id is known; upsert by key (keyed orgs) or create only when it is not.
+
+    A record written before the org installed the key field has no key: an upsert would not find it
+    and would create a second one. Updating it by Id (with the key in the body) gives it the key.
+    """
+    if record_id:
+        return WriteAction.UPDATE
+    return WriteAction.UPSERT if keyed else WriteAction.CREATE
+
+
+def _key_field(keyed: bool, action: WriteAction, key: str) -> dict[str, FieldValue]:
+    """The sync key in an update's body (keyed orgs), so the record carries it from now on."""
+    return {SYNC_KEY_FIELD: key} if keyed and action is WriteAction.UPDATE else {}
 
 
 def _event_owner(match: Match, users: Mapping[str, tuple[SfUser, ...]]) -> SfUser | None:
@@ -264,6 +274,7 @@ class _Links:
     what: str | None
     clear_who: bool  # the who is a Lead but a WhatId exists: WhoId must be empty
     lead_as_attendee: str | None
+    who_is_lead: bool = False  # WhatId must be empty next to a Lead WhoId
 
 
 def _links(match: Match, new_contact_refs: list[str]) -> _Links:
@@ -277,7 +288,7 @@ def _links(match: Match, new_contact_refs: list[str]) -> _Links:
         if what is not None:
             # Salesforce refuses a WhatId next to a Lead WhoId: keep the Account/Opportunity, relate the Lead.
             return _Links(None, what, clear_who=True, lead_as_attendee=match.lead.id)
-        return _Links(match.lead.id, None, clear_who=False, lead_as_attendee=None)
+        return _Links(match.lead.id, None, clear_who=False, lead_as_attendee=None, who_is_lead=True)
     return _Links(None, what, clear_who=False, lead_as_attendee=None)
 
 
@@ -289,6 +300,8 @@ def _link_fields(links: _Links, action: WriteAction) -> dict[str, FieldValue]:
         fields["WhoId"] = None  # an earlier revision may have linked the Lead as WhoId
     if links.what is not None:
         fields["WhatId"] = links.what
+    elif links.who_is_lead and action is not WriteAction.CREATE:
+        fields["WhatId"] = None  # an earlier revision's WhatId next to this Lead WhoId would be refused
     return fields
 
 
@@ -382,6 +395,7 @@ def _event_writes(
         fields["OwnerId"] = owner.id
         owner_ids["event"] = owner.id
     key = event_sync_key(meeting.meeting_id)
+    fields.update(_key_field(keyed, action, key))
     writes = [
         RecordWrite(
             "event",
@@ -433,9 +447,10 @@ def _note_write(
     if known.note_id:
         # ParentId cannot change on a Note: the earlier parent stays.
         return RecordWrite("note", "Note", WriteAction.UPDATE, fields, label="note", record_id=known.note_id)
+    # The Opportunity, else the Account, else the who (a Contact, a new Contact or a Lead).
     parent: str | Ref | None = match.opportunity.id if match.opportunity else match.account_id
     if parent is None:
-        parent = links.who if links.who is not None else links.lead_as_attendee
+        parent = links.who
     if parent is None:
         return None
     return RecordWrite("note", "Note", WriteAction.CREATE, {"ParentId": parent, **fields}, label="note")
@@ -453,6 +468,7 @@ def _task_write(
 ) -> RecordWrite:
     record_id = known.task_ids.get(item.id)
     action = _write_action(keyed, record_id)
+    key = task_sync_key(meeting.meeting_id, item.id)
     fields: dict[str, FieldValue] = {
         "Subject": task_subject(item.text),
         "Description": task_description(meeting, item),
@@ -464,6 +480,7 @@ def _task_write(
     elif action is not WriteAction.CREATE:
         fields["ActivityDate"] = None  # the due date was removed in IceCubes
     fields.update(_link_fields(links, action))
+    fields.update(_key_field(keyed, action, key))
     owner = active_user_for(item.assignee_email, users)
     label = f"task:{item.id}"
     if owner is not None:
@@ -476,6 +493,6 @@ def _task_write(
         fields,
         label=label,
         record_id=record_id if action is WriteAction.UPDATE else None,
-        sync_key=task_sync_key(meeting.meeting_id, item.id) if action is WriteAction.UPSERT else None,
+        sync_key=key if action is WriteAction.UPSERT else None,
         action_item_id=item.id,
     )

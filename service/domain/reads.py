@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from service.domain.addresses import is_free_mail, normalize_email
+from service.domain.addresses import company_domains, email_domain, is_free_mail, normalize_email
 from service.domain.ledger import LedgerEntry
 from service.domain.lookup import ActionItemRef, Anchor, ReadRequest
-from service.domain.messages import MeetingSummary, OrgConfig
+from service.domain.messages import ActionItem, MeetingSummary, OrgConfig
 from service.domain.participants import meeting_participants, on_verified_domain
-from service.domain.planning import event_start, event_subject, task_subject
-from service.domain.sync_keys import event_sync_key, task_sync_key
+from service.domain.planning import event_start, event_subject, has_insights, note_title, task_subject
+from service.domain.sync_keys import event_sync_key, note_sync_key, task_sync_key
 
 # Our records are written after the meeting ends; the margin absorbs clock differences between
 # the recorder and Salesforce.
 CREATED_AFTER_MARGIN = timedelta(minutes=10)
+# New action items one Task anchor checks: keeps its statement short (Subjects are up to 200 characters).
+MAX_ANCHORED_TASKS = 20
 
 
 def read_request(meeting: MeetingSummary, org: OrgConfig, ledger: LedgerEntry | None) -> ReadRequest:
@@ -29,53 +31,76 @@ def read_request(meeting: MeetingSummary, org: OrgConfig, ledger: LedgerEntry | 
     )
     everyone = {p.email for p in people if p.email is not None}
     everyone.update(e for item in meeting.action_items if (e := normalize_email(item.assignee_email)))
-    domains = sorted({d for e in external if not is_free_mail(d := e.rpartition("@")[2])})
     return ReadRequest(
         contact_emails=tuple(external),
         user_emails=tuple(sorted(everyone)),
-        account_domains=tuple(domains),
+        account_domains=account_domains(external),
         anchor=anchor_for(meeting, org, ledger),
         meeting_id=meeting.meeting_id,
         action_items=action_item_refs(meeting, org),
+        known_event_id=ledger.event_id if ledger is not None else None,
     )
+
+
+def account_domains(external_emails: list[str]) -> tuple[str, ...]:
+    """The Website LIKE candidates: each company domain and its parents down to the registrable one.
+
+    `john@eu.techcorp.com` must find the Account whose Website is `techcorp.com`, so `techcorp.com` is
+    searched. A candidate containing another one is left out: `%techcorp.com%` already fetches every
+    Website `%eu.techcorp.com%` would. Matching compares hosts by whole labels afterwards.
+    """
+    wanted: set[str] = set()
+    for email in external_emails:
+        domain = email_domain(email)
+        if not is_free_mail(domain):
+            wanted.update(d for d in company_domains(domain) if not is_free_mail(d))
+    return tuple(sorted(d for d in wanted if not any(other != d and other in d for other in wanted)))
+
+
+def _distinct(items: list[ActionItem]) -> list[ActionItem]:
+    """Each action item id once, the first one winning (as the plan writes them)."""
+    seen: dict[str, ActionItem] = {}
+    for item in items:
+        seen.setdefault(item.id, item)
+    return list(seen.values())
 
 
 def action_item_refs(meeting: MeetingSummary, org: OrgConfig) -> tuple[ActionItemRef, ...]:
     """The action items this revision writes as Tasks (for the recovery read), each id once."""
     if not org.settings.sync_action_items:
         return ()
-    refs: dict[str, ActionItemRef] = {}
-    for item in meeting.action_items:
-        refs.setdefault(item.id, ActionItemRef(item.id, task_subject(item.text)))
-    return tuple(refs.values())
+    return tuple(ActionItemRef(item.id, task_subject(item.text)) for item in _distinct(meeting.action_items))
 
 
 def anchor_for(meeting: MeetingSummary, org: OrgConfig, ledger: LedgerEntry | None) -> Anchor | None:
-    """The record whose presence proves an earlier write of this meeting, or None if nothing to prove.
+    """A record this revision's plan would CREATE (the ledger does not know it), or None.
 
-    Without ledger records: the Event (Log Meetings on), else the first action item's Task. With
-    ledger records, the ledger is trusted for what it knows; only an action item it does not know
-    yet is anchored, so a crash after writing a later revision's new Task cannot duplicate it.
+    Finding it proves an earlier write the ledger lost (a crash between the Salesforce write and the
+    ledger update); the write is atomic, so the recovery read then finds its other records too. The
+    read composite has room for one anchor query beside the ladder's four, so the most important
+    unknown record is anchored: the Event (Log Meetings on), else the Note (insights to write), else
+    every action item the ledger does not know (one Task query for all of them).
     """
     settings = org.settings
     created_after = meeting.ended_at - CREATED_AFTER_MARGIN
-    tasks = meeting.action_items if settings.sync_action_items else []
-    if ledger is not None and (ledger.event_id or ledger.task_ids):
-        new = next((item for item in tasks if item.id not in ledger.task_ids), None)
-        if new is None:
-            return None
-        return Anchor("Task", task_sync_key(meeting.meeting_id, new.id), task_subject(new.text), None, created_after)
-    if settings.log_meetings:
+    meeting_id = meeting.meeting_id
+    if settings.log_meetings and not (ledger is not None and ledger.event_id):
         return Anchor(
-            "Event",
-            event_sync_key(meeting.meeting_id),
-            event_subject(meeting.title),
-            event_start(meeting),
-            created_after,
+            "Event", event_sync_key(meeting_id), event_subject(meeting.title), event_start(meeting), created_after
         )
-    if tasks:
-        first = tasks[0]
-        return Anchor(
-            "Task", task_sync_key(meeting.meeting_id, first.id), task_subject(first.text), None, created_after
-        )
-    return None
+    if settings.log_meetings and has_insights(meeting.insights) and not (ledger is not None and ledger.note_id):
+        return Anchor("Note", note_sync_key(meeting_id), note_title(meeting), None, created_after)
+    known = ledger.task_ids if ledger is not None else {}
+    tasks = _distinct(meeting.action_items) if settings.sync_action_items else []
+    new = [item for item in tasks if item.id not in known]
+    if not new:
+        return None
+    first, *rest = new[:MAX_ANCHORED_TASKS]
+    return Anchor(
+        "Task",
+        task_sync_key(meeting_id, first.id),
+        task_subject(first.text),
+        None,
+        created_after,
+        also=tuple((task_sync_key(meeting_id, item.id), task_subject(item.text)) for item in rest),
+    )

@@ -119,25 +119,41 @@ def users_query() -> Query:
 
 
 def anchor_query(anchor: Anchor, *, keyed: bool) -> Query:
-    """Keyed orgs find the anchor by sync key; the others by Subject and time, confirmed by the marker."""
+    """The anchor's candidates, confirmed afterwards by the sync key or the marker line.
+
+    Event/Task: by Subject and StartDateTime (Event) or Subject and CreatedDate (Task); keyed orgs
+    also by sync key, so a record written before the org installed the key field is found too.
+    Note (never keyed): by the tag its Title ends with.
+    """
+    if anchor.sobject == "Note":
+        return Query("anchor", "Note", note_query(anchor.sync_key))
     key_field = ", " + SYNC_KEY_FIELD if keyed else ""
     sobject = "Event" if anchor.sobject == "Event" else "Task"
     fields = "SELECT Id, Subject, Description, CreatedDate" + key_field + " FROM " + sobject
-    if keyed:
-        statement = soql(fields + " WHERE " + SYNC_KEY_FIELD + " = {key} LIMIT 10", key=quote(anchor.sync_key))
-    elif anchor.sobject == "Event" and anchor.start is not None:
-        statement = soql(
-            fields + " WHERE Subject = {subject} AND StartDateTime = {start} LIMIT 50",
+    if anchor.sobject == "Event" and anchor.start is not None:
+        by_text = soql(
+            "(Subject = {subject} AND StartDateTime = {start})",
             subject=quote(anchor.subject),
             start=datetime_literal(anchor.start),
         )
     else:
-        statement = soql(
-            fields + " WHERE Subject = {subject} AND CreatedDate >= {after} LIMIT 50",
-            subject=quote(anchor.subject),
+        by_text = soql(
+            "(Subject IN {subjects} AND CreatedDate >= {after})",
+            subjects=in_list(_unique(anchor.subjects)),
             after=datetime_literal(anchor.created_after),
         )
-    return Query("anchor", anchor.sobject, statement)
+    where = by_text
+    if keyed:
+        where = soql(SYNC_KEY_FIELD + " IN {keys} OR ", keys=in_list(anchor.sync_keys)) + by_text
+    return Query("anchor", anchor.sobject, fields + " WHERE " + where + " LIMIT 200")
+
+
+def note_query(note_key: str) -> str:
+    """The meeting's insights Note: its Title ends with `[<tag>]` (the Body's marker confirms it)."""
+    return soql(
+        "SELECT Id, Title, Body FROM Note WHERE Title LIKE {tag} LIMIT 50",
+        tag=like_pattern(f"[{short_tag(note_key)}]", prefix_any=True, suffix_any=True),
+    )
 
 
 def read_queries(request: ReadRequest) -> list[Query]:
@@ -153,49 +169,35 @@ def read_queries(request: ReadRequest) -> list[Query]:
 
 
 def prior_queries(request: ReadRequest, anchor: Anchor, *, keyed: bool, event_id: str | None) -> list[Query]:
-    """The recovery read: the meeting's Tasks, its Note and the Event's attendees."""
+    """The recovery read: the meeting's Tasks, its Note (unless it is the anchor) and the Event's attendees."""
     meeting_id = request.meeting_id
     queries: list[Query] = []
     task_fields = (
         "SELECT Id, Subject, Description, CreatedDate" + (", " + SYNC_KEY_FIELD if keyed else "") + " FROM Task"
     )
-    if keyed:
-        queries.append(
-            Query(
-                "prior_tasks",
-                "Task",
-                soql(
-                    task_fields + " WHERE " + SYNC_KEY_FIELD + " LIKE {prefix} OR " + SYNC_KEY_FIELD + " IN {keys}",
-                    prefix=like_pattern(meeting_id + ":", suffix_any=True),
-                    keys=_hashed_task_keys(request),
-                ),
-            )
+    subjects = _unique([item.subject for item in request.action_items])
+    by_subject = (
+        soql(
+            "(Subject IN {subjects} AND CreatedDate >= {after})",
+            subjects=in_list(subjects),
+            after=datetime_literal(anchor.created_after),
         )
-    else:
-        subjects = _unique([item.subject for item in request.action_items])
-        if subjects:
-            queries.append(
-                Query(
-                    "prior_tasks",
-                    "Task",
-                    soql(
-                        task_fields + " WHERE Subject IN {subjects} AND CreatedDate >= {after}",
-                        subjects=in_list(subjects),
-                        after=datetime_literal(anchor.created_after),
-                    ),
-                )
-            )
-    queries.append(
-        Query(
-            "prior_note",
-            "Note",
-            soql(
-                "SELECT Id, Title, Body FROM Note WHERE Title LIKE {tag} AND CreatedDate >= {after}",
-                tag=like_pattern(short_tag(note_sync_key(meeting_id)), prefix_any=True, suffix_any=True),
-                after=datetime_literal(anchor.created_after),
-            ),
-        )
+        if subjects
+        else None
     )
+    if keyed:
+        by_key = soql(
+            SYNC_KEY_FIELD + " LIKE {prefix} OR " + SYNC_KEY_FIELD + " IN {keys}",
+            prefix=like_pattern(meeting_id + ":", suffix_any=True),
+            keys=_hashed_task_keys(request),
+        )
+        # Tasks written before the org installed the key field are found as in unkeyed orgs.
+        where = by_key + (" OR " + by_subject if by_subject else "")
+        queries.append(Query("prior_tasks", "Task", task_fields + " WHERE " + where))
+    elif by_subject:
+        queries.append(Query("prior_tasks", "Task", task_fields + " WHERE " + by_subject))
+    if anchor.sobject != "Note":
+        queries.append(Query("prior_note", "Note", note_query(note_sync_key(meeting_id))))
     if event_id is not None:
         queries.append(
             Query(

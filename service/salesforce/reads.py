@@ -124,7 +124,7 @@ class Reader:
 
         parts = parse.SnapshotParts()
         fetched_users: list[SfUser] = []
-        anchor_id: str | None = None
+        anchor_found: tuple[str, str] | None = None
         for result in results:
             kind = result.query.kind
             if kind == "contacts":
@@ -138,14 +138,14 @@ class Reader:
             elif kind == "users":
                 fetched_users += [parse.user(r) for r in result.records]
             elif kind == "anchor" and request.anchor is not None:
-                anchor_id = _confirmed_anchor(result.records, request.anchor)
+                anchor_found = _confirmed_anchor(result.records, request.anchor)
         if cached_users is None:
             self._users.store(org_id, fetched_users)
         parts.add_users(list(cached_users or ()) + fetched_users)
 
         prior = None
-        if anchor_id is not None and request.anchor is not None:
-            prior = await self._recover(session, request, request.anchor, anchor_id, keyed=keyed, counter=counter)
+        if anchor_found is not None and request.anchor is not None:
+            prior = await self._recover(session, request, request.anchor, anchor_found, keyed=keyed, counter=counter)
         return SalesforceSnapshot(
             users=tuple(parts.users.values()),
             contacts=tuple(parts.contacts.values()),
@@ -211,20 +211,26 @@ class Reader:
         session: OrgSession,
         request: ReadRequest,
         anchor: Anchor,
-        anchor_id: str,
+        anchor_record: tuple[str, str],
         *,
         keyed: bool,
         counter: CallCounter,
     ) -> PriorSync:
-        """The recovery read: what the earlier write (the ledger lost) left in Salesforce."""
+        """The recovery read: what the earlier write (the ledger lost) left in Salesforce.
+
+        `anchor_record` is the anchor's (Id, sync key). The lost write may have related attendees to
+        an Event the ledger knows, so that Event's relations are read too.
+        """
+        anchor_id, anchor_key = anchor_record
         event_id = anchor_id if anchor.sobject == "Event" else None
-        queries = prior_queries(request, anchor, keyed=keyed, event_id=event_id)
+        relations_of = event_id or request.known_event_id
+        queries = prior_queries(request, anchor, keyed=keyed, event_id=relations_of)
         subrequests = [self._query_sub(i, q) for i, q in enumerate(queries)]
         responses = await send_composite(
             self._transport, session, self._version, subrequests, all_or_none=False, counter=counter
         )
         task_ids: dict[str, str] = {}
-        note_id: str | None = None
+        note_id = anchor_id if anchor.sobject == "Note" else None
         attendees: set[str] = set()
         keys = {
             task_sync_key(request.meeting_id, item.action_item_id): item.action_item_id for item in request.action_items
@@ -242,10 +248,8 @@ class Reader:
                 note_id = next((r["Id"] for r in found if has_marker(r.get("Body"), note_key)), None)
             elif query.kind == "prior_relations":
                 attendees |= {r["RelationId"] for r in found if isinstance(r.get("RelationId"), str)}
-        if anchor.sobject == "Task":
-            item_id = next((i for k, i in keys.items() if k == anchor.sync_key), None)
-            if item_id is not None:
-                task_ids.setdefault(item_id, anchor_id)
+        if anchor.sobject == "Task" and anchor_key in keys:
+            task_ids.setdefault(keys[anchor_key], anchor_id)
         return PriorSync(event_id=event_id, note_id=note_id, task_ids=task_ids, attendee_ids=frozenset(attendees))
 
 
@@ -254,22 +258,26 @@ def _task_item(
 ) -> str | None:
     if keyed:
         key = record.get(SYNC_KEY_FIELD)
-        if isinstance(key, str):
+        if isinstance(key, str) and key:
             if key in keys:
                 return keys[key]
             if key.startswith(prefix):
                 return key[len(prefix) :]  # an item no longer in this revision
-        return None
+            return None
+    # Unkeyed orgs, and Tasks written before the org installed the key field: the marker line.
     for key, item_id in keys.items():
         if has_marker(record.get("Description"), key):
             return item_id
     return None
 
 
-def _confirmed_anchor(found: list[dict[str, Any]], anchor: Anchor) -> str | None:
+def _confirmed_anchor(found: list[dict[str, Any]], anchor: Anchor) -> tuple[str, str] | None:
+    """(Id, sync key) of the first candidate carrying one of the anchor's keys (key field or marker line)."""
+    text_field = "Body" if anchor.sobject == "Note" else "Description"
     for record in found:
-        if record.get(SYNC_KEY_FIELD) == anchor.sync_key or has_marker(record.get("Description"), anchor.sync_key):
-            return str(record["Id"])
+        for key in anchor.sync_keys:
+            if record.get(SYNC_KEY_FIELD) == key or has_marker(record.get(text_field), key):
+                return str(record["Id"]), key
     return None
 
 

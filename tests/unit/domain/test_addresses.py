@@ -1,6 +1,7 @@
 import pytest
 
 from service.domain.addresses import (
+    company_domains,
     domain_matches_website,
     email_domain,
     is_free_mail,
@@ -92,3 +93,12 @@ def test_notechcorp_does_not_match_techcorp() -> None:
 def test_email_on_a_subdomain_matches_the_company_website() -> None:
     assert domain_matches_website("eu.techcorp.com", "https://techcorp.com")
     assert not domain_matches_website("techcorp.com", "https://eu.techcorp.com")
+
+
+def test_company_domains_walk_up_to_the_registrable_domain_and_no_further() -> None:
+    assert company_domains("a.eu.techcorp.com") == ["a.eu.techcorp.com", "eu.techcorp.com", "techcorp.com"]
+    assert company_domains("techcorp.com") == ["techcorp.com"]
+    assert company_domains("eu.acme.co.uk") == ["eu.acme.co.uk", "acme.co.uk"]  # never co.uk
+    assert company_domains("shop.acme.com.br") == ["shop.acme.com.br", "acme.com.br"]
+    assert company_domains("mail.ibm.com") == ["mail.ibm.com", "ibm.com"]  # short names are companies too
+    assert company_domains("acme.io") == ["acme.io"]

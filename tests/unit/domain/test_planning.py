@@ -205,6 +205,27 @@ def test_lead_rule_clears_an_earlier_lead_who_on_update() -> None:
     assert event.fields["WhoId"] is None
 
 
+def test_lead_who_on_update_clears_an_earlier_what() -> None:
+    # Revision 1 linked an Account; now only a Lead matches. A WhatId left next to a Lead WhoId
+    # would make Salesforce refuse every later update (FIELD_INTEGRITY_EXCEPTION).
+    snap = SalesforceSnapshot(leads=(lead("00QA", JANE),))
+    known = LedgerEntry(org_id="org-1", meeting_id="m-1", revision=1, event_id="00U1", task_ids={"a": "00T1"})
+    p = plan(meeting(JANE, revision=2, action_items=[item("a"), item("b")]), snap, ledger=known)
+    event = only(p, "Event")
+    assert (event.fields["WhoId"], event.fields["WhatId"]) == ("00QA", None)
+    known_task, new_task = every(p, "Task")
+    assert (known_task.fields["WhoId"], known_task.fields["WhatId"]) == ("00QA", None)
+    assert new_task.fields["WhoId"] == "00QA"
+    assert "WhatId" not in new_task.fields  # a new record has no earlier WhatId
+
+
+def test_lead_who_in_a_keyed_org_clears_the_what_on_upsert_too() -> None:
+    # An upsert may land on a record an earlier write (lost by the ledger) linked to an Account.
+    snap = SalesforceSnapshot(leads=(lead("00QA", JANE),), has_sync_key_field=True)
+    p = plan(meeting(JANE, action_items=[item("a")]), snap)
+    assert [(w.action, w.fields["WhatId"]) for w in p.writes] == [(WriteAction.UPSERT, None)] * 2
+
+
 # ---------------------------------------------------------------- Note
 
 
@@ -238,6 +259,13 @@ def test_note_parent_is_account_then_contact_and_none_without_parent() -> None:
     contact_only = SalesforceSnapshot(contacts=(contact("003A", JANE),))
     assert only(plan(meeting(JANE, insights=INSIGHTS), contact_only), "Note").fields["ParentId"] == "003A"
     assert every(plan(meeting(JANE, insights=INSIGHTS), SalesforceSnapshot()), "Note") == []
+
+
+def test_note_parent_is_the_account_next_to_a_lead_and_the_lead_alone() -> None:
+    with_account = SalesforceSnapshot(leads=(lead("00QA", JANE),), accounts=(account("001T", "techcorp.com"),))
+    assert only(plan(meeting(JANE, insights=INSIGHTS), with_account), "Note").fields["ParentId"] == "001T"
+    lead_only = SalesforceSnapshot(leads=(lead("00QA", JANE),))
+    assert only(plan(meeting(JANE, insights=INSIGHTS), lead_only), "Note").fields["ParentId"] == "00QA"
 
 
 def test_no_note_without_insights_or_when_meetings_are_not_logged() -> None:
@@ -408,12 +436,40 @@ def test_keyed_org_upserts_events_and_tasks_by_sync_key() -> None:
     assert only(p, "EventRelation").fields["EventId"] == Ref("event")
 
 
-def test_keyed_org_relates_attendees_to_the_known_event_id() -> None:
+def test_keyed_org_updates_records_it_knows_by_id_and_gives_them_the_sync_key() -> None:
+    # Written before the org installed IceCubes_Sync_Key__c: an upsert by key would not find them.
     snap = SalesforceSnapshot(contacts=(contact("003A", JANE), contact("003B", JOE)), has_sync_key_field=True)
-    known = LedgerEntry(org_id="org-1", meeting_id="m-1", revision=1, event_id="00U1")
-    p = plan(meeting(JANE, JOE, revision=2), snap, ledger=known)
-    assert only(p, "Event").action is WriteAction.UPSERT
+    known = LedgerEntry(org_id="org-1", meeting_id="m-1", revision=1, event_id="00U1", task_ids={"a": "00T1"})
+    p = plan(meeting(JANE, JOE, revision=2, action_items=[item("a"), item("b")]), snap, ledger=known)
+    event = only(p, "Event")
+    assert (event.action, event.record_id, event.sync_key) == (WriteAction.UPDATE, "00U1", None)
+    assert event.fields[SYNC_KEY_FIELD] == event_sync_key("m-1")
+    known_task, new_task = every(p, "Task")
+    assert (known_task.action, known_task.record_id) == (WriteAction.UPDATE, "00T1")
+    assert known_task.fields[SYNC_KEY_FIELD] == task_sync_key("m-1", "a")
+    assert (new_task.action, new_task.sync_key) == (WriteAction.UPSERT, task_sync_key("m-1", "b"))
+    assert SYNC_KEY_FIELD not in new_task.fields
     assert only(p, "EventRelation").fields["EventId"] == "00U1"
+
+
+def test_keyed_org_updates_records_recovered_after_a_crash_by_id() -> None:
+    snap = SalesforceSnapshot(
+        contacts=(contact("003A", JANE),),
+        prior=PriorSync(event_id="00UP", task_ids={"a": "00TP"}),
+        has_sync_key_field=True,
+    )
+    p = plan(meeting(JANE, action_items=[item("a")]), snap)
+    assert [(w.action, w.record_id, w.fields[SYNC_KEY_FIELD]) for w in p.writes] == [
+        (WriteAction.UPDATE, "00UP", event_sync_key("m-1")),
+        (WriteAction.UPDATE, "00TP", task_sync_key("m-1", "a")),
+    ]
+
+
+def test_unkeyed_org_updates_never_carry_the_sync_key_field() -> None:
+    known = LedgerEntry(org_id="org-1", meeting_id="m-1", revision=1, event_id="00U1", task_ids={"a": "00T1"})
+    p = plan(meeting(JANE, revision=2, action_items=[item("a")]), ledger=known)
+    assert [w.action for w in p.writes] == [WriteAction.UPDATE, WriteAction.UPDATE]
+    assert all(SYNC_KEY_FIELD not in w.fields for w in p.writes)
 
 
 def test_ref_ids_use_letters_digits_and_underscore_only() -> None:
