@@ -43,8 +43,9 @@ async def send_composite(
     all_or_none: bool,
     counter: CallCounter,
     inspect: Inspect | None = None,
+    idempotent: bool = True,
 ) -> dict[str, SubResponse]:
-    """Send one composite request; the subresponses by referenceId."""
+    """Send one composite request; the subresponses by referenceId. Writes pass `idempotent=False`."""
     if not subrequests or not fits(subrequests):
         raise ValueError("a composite request needs 1-25 subrequests with at most 5 queries/collections")
     payload = {
@@ -63,6 +64,7 @@ async def send_composite(
         counter=counter,
         json=payload,
         inspect=inspect,
+        idempotent=idempotent,
     )
     items = response.body.get("compositeResponse") if isinstance(response.body, dict) else None
     if not isinstance(items, list):

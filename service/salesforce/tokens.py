@@ -11,7 +11,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from service.crypto import TokenCipher
 from service.domain.messages import OrgConfig
-from service.errors import ConnectionExpired
+from service.errors import ConnectionExpired, SyncError
 
 
 class StoredTokens(BaseModel):
@@ -51,6 +51,9 @@ class OrgSession:
     access_token: str | None  # plaintext, memory only
     generation: int = 0
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    refresh_attempts: int = 0  # token requests started, so waiters can tell a refresh happened meanwhile
+    # The last refresh's failure and the generation it failed at; shared with the callers that waited.
+    refresh_failure: tuple[int, SyncError] | None = None
 
 
 def session_from(org: OrgConfig, tokens: StoredTokens | None, cipher: TokenCipher) -> OrgSession:

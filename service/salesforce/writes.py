@@ -1,4 +1,9 @@
-"""One meeting's writes: ONE atomic composite (allOrNone), refused records dropped and the rest resent.
+"""One meeting's writes: ONE atomic composite (allOrNone); after a refusal, the rest once without it.
+
+Salesforce stops an `allOrNone` composite at the first record it refuses, so it names one culprit
+per request. After a refusal the remaining records therefore go once more with `allOrNone: false`:
+that answer names every success and every failure (records that reference a failed one are skipped),
+so a meeting with six refused Tasks costs two write requests, not seven.
 
 Records are single subrequests while they fit in 25; beyond that, same-type records travel in
 sObject Collections (200 each, at most 5 per composite), so 60 action items are still one request.
@@ -16,7 +21,7 @@ import structlog
 
 from service.domain.messages import RecordError, WrittenRecords
 from service.domain.plan import SYNC_KEY_FIELD, FieldValue, RecordWrite, Ref, WriteAction, WritePlan
-from service.errors import RecordRejected, SyncError, TransientError
+from service.errors import SyncError, TransientError
 from service.salesforce.composite import (
     MAX_HEAVY_SUBREQUESTS,
     MAX_SUBREQUESTS,
@@ -35,11 +40,11 @@ from service.salesforce.failures import (
     redact,
 )
 from service.salesforce.tokens import OrgSession
-from service.salesforce.transport import CallCounter, SfResponse, Transport
+from service.salesforce.transport import CallCounter, NotApplied, SfResponse, Transport
 
 log = structlog.get_logger(__name__)
 
-MAX_ROUNDS = 5
+MAX_ROUNDS = 5  # the first request, the resend without allOrNone, then resends of records left locked
 # RFC 3986 path characters stay literal (sync keys are `meeting:item`); everything else is escaped.
 _PATH_SAFE = ":@!$&'()*+,;=-._~"
 COLLECTION_SIZE = 200
@@ -62,6 +67,14 @@ class WriteState:
     ids: dict[str, str] = field(default_factory=dict)  # ref -> Salesforce Id
     errors: list[RecordError] = field(default_factory=list)
     done: set[str] = field(default_factory=set)  # refs written
+
+
+@dataclass
+class RoundOutcome:
+    """What a round left unwritten (its other records are in the WriteState)."""
+
+    refused: dict[str, SfError] = field(default_factory=dict)  # ref -> why Salesforce refused it
+    locked: dict[str, SfError] = field(default_factory=dict)  # ref -> a transient failure; not applied
 
 
 def _refs_of(write: RecordWrite) -> set[str]:
@@ -145,7 +158,7 @@ class Writer:
             if not (drop_key and name == SYNC_KEY_FIELD)
         }
 
-    def _render(self, unit: Unit, batch_singles: set[str], state: WriteState) -> SubRequest:
+    def _render(self, unit: Unit, batch_singles: set[str], state: WriteState, *, all_or_none: bool) -> SubRequest:
         base = f"/services/data/{self._version}"
         if not unit.collection:
             write = unit.writes[0]
@@ -186,7 +199,7 @@ class Writer:
             elif write.action is WriteAction.UPSERT:
                 record[SYNC_KEY_FIELD] = write.sync_key
             records.append(record)
-        body = {"allOrNone": True, "records": records}
+        body = {"allOrNone": all_or_none, "records": records}
         if first.action is WriteAction.CREATE:
             return SubRequest(
                 unit.reference_id, "POST", f"{base}/composite/sobjects", body, heavy=True, sobject=first.sobject
@@ -209,20 +222,18 @@ class Writer:
     async def write(
         self, session: OrgSession, plan: WritePlan, counter: CallCounter
     ) -> tuple[WrittenRecords, tuple[str, ...]]:
+        """Write the plan; refused records (and those that need them) come back as errors, never raised."""
         state = WriteState()
         pending = list(plan.writes)
+        all_or_none = True
         rounds = 0
         while pending:
             rounds += 1
-            if rounds > MAX_ROUNDS:
-                raise RecordRejected(
-                    "Salesforce kept refusing the meeting's records",
-                    detail=f"{len(pending)} records after {MAX_ROUNDS} rounds",
-                )
-            refused = await self._round(session, pending, state, counter)
-            dropped = _with_dependents(refused, pending)
+            outcome = await self._round(session, pending, state, counter, all_or_none=all_or_none)
+            self._report_refused(outcome.refused, pending, state)
+            dropped = _with_dependents(outcome.refused, pending)
             for write in pending:
-                if write.ref in dropped and write.ref not in refused:
+                if write.ref in dropped and write.ref not in outcome.refused:
                     state.errors.append(
                         RecordError(
                             record=write.label,
@@ -231,53 +242,120 @@ class Writer:
                         )
                     )
             pending = [w for w in pending if w.ref not in state.done and w.ref not in dropped]
+            if pending and not all_or_none:
+                # Only records Salesforce did not apply (a lock) and those that need them are left.
+                if rounds >= MAX_ROUNDS:
+                    self._report_locked(outcome.locked, pending, state)
+                    break
+                await self._transport.pause(rounds - 2)
+            all_or_none = False
         return self._written(plan, state)
 
     async def _round(
-        self, session: OrgSession, pending: list[RecordWrite], state: WriteState, counter: CallCounter
-    ) -> set[str]:
-        """Send the pending writes; the refs Salesforce refused (empty when all were written)."""
-        for batch in plan_batches(pending):
+        self,
+        session: OrgSession,
+        pending: list[RecordWrite],
+        state: WriteState,
+        counter: CallCounter,
+        *,
+        all_or_none: bool,
+    ) -> RoundOutcome:
+        """Send the pending writes, batch by batch.
+
+        allOrNone: stops at the first batch Salesforce refused (nothing of it was applied) and names
+        the culprits. Without it: every batch is sent; each record is written, refused, left locked,
+        or skipped because it needs one of those (for the caller to sort out).
+        """
+        outcome = RoundOutcome()
+        unwritten: set[str] = set()  # refs of this round that were not applied
+        for planned in plan_batches(pending):
+            batch = planned
+            if unwritten:  # records that need one of those wait: a reference to them cannot resolve
+                waiting = _with_dependents(unwritten, pending)
+                batch = [Unit(kept, u.collection) for u in planned if (kept := _without(u.writes, waiting))]
+                if not batch:
+                    continue
             singles = {u.writes[0].ref for u in batch if not u.collection}
-            subrequests = [self._render(u, singles, state) for u in batch]
+            subrequests = [self._render(u, singles, state, all_or_none=all_or_none) for u in batch]
             responses = await send_composite(
                 self._transport,
                 session,
                 self._version,
                 subrequests,
-                all_or_none=True,
+                all_or_none=all_or_none,
                 counter=counter,
-                inspect=_retry_on_transient,
+                inspect=_resend_after_rollback if all_or_none else None,
+                idempotent=False,
             )
-            refused: dict[str, SfError] = {}
+            failures: dict[str, SfError] = {}
+            written: dict[str, str | None] = {}
             for unit, sub in zip(batch, subrequests, strict=True):
                 response = responses.get(sub.reference_id)
                 if response is None:
                     raise SyncError("Salesforce skipped a write subrequest", detail=sub.reference_id)
-                refused |= _refusals(unit, response)
-            if refused:
-                for ref, error in refused.items():
-                    write = next(w for w in pending if w.ref == ref)
-                    raised = org_level_error([error], status=400, sobject=write.sobject)
-                    if raised is not None:
-                        raise raised
-                    state.errors.append(
-                        RecordError(
-                            record=write.label,
-                            error_code=error.code,
-                            message=redact(error.message)[:1000],
-                            fields=list(error.fields),
-                        )
-                    )
-                    log.info(
-                        "salesforce.record_refused", record=write.label, code=error.code, gone=error.code in GONE_CODES
-                    )
-                return set(refused)
-            if any(_failed(r) for r in responses.values()):
-                raise TransientError("Salesforce rolled the write back without naming a record", detail="no culprit")
-            for unit in batch:
-                _collect_ids(unit, responses[unit.reference_id], state)
-        return set()
+                for write, (record_id, error) in zip(unit.writes, _results(unit, response), strict=True):
+                    if error is None:
+                        written[write.ref] = record_id or write.record_id
+                    else:
+                        failures[write.ref] = error
+            if all_or_none:
+                culprits = {ref: e for ref, e in failures.items() if e.code not in ROLLBACK_CODES}
+                if failures and not culprits:
+                    raise TransientError("Salesforce rolled the write back without naming a record", detail="none")
+                if culprits:
+                    _raise_org_level(culprits, pending)
+                    outcome.refused = culprits
+                    return outcome
+            _record_written(written, state)
+            refused: dict[str, SfError] = {}
+            for ref, error in failures.items():
+                if error.code in TRANSIENT_CODES:
+                    outcome.locked[ref] = error
+                elif error.code not in ROLLBACK_CODES:
+                    refused[ref] = error
+            if not state.done:  # nothing written yet, so no Id is lost by failing the whole meeting
+                _raise_org_level(refused, pending)
+            outcome.refused |= refused
+            failed = set(outcome.refused) | set(outcome.locked)
+            needs_failed = _with_dependents(failed, pending)
+            for ref, error in failures.items():
+                if ref not in failed and ref not in needs_failed:
+                    outcome.refused[ref] = error  # halted for no reason we can see: report it as is
+            unwritten |= set(failures)
+        return outcome
+
+    @staticmethod
+    def _report_refused(refused: dict[str, SfError], pending: list[RecordWrite], state: WriteState) -> None:
+        for write in pending:
+            error = refused.get(write.ref)
+            if error is None:
+                continue
+            state.errors.append(
+                RecordError(
+                    record=write.label,
+                    error_code=error.code,
+                    message=redact(error.message)[:1000],
+                    fields=list(error.fields),
+                )
+            )
+            log.info("salesforce.record_refused", record=write.label, code=error.code, gone=error.code in GONE_CODES)
+
+    @staticmethod
+    def _report_locked(locked: dict[str, SfError], pending: list[RecordWrite], state: WriteState) -> None:
+        for write in pending:
+            error = locked.get(write.ref)
+            state.errors.append(
+                RecordError(
+                    record=write.label,
+                    error_code=error.code if error else "DEPENDENCY_NOT_WRITTEN",
+                    message=(
+                        f"not written: Salesforce kept the record locked ({MAX_ROUNDS} attempts)"
+                        if error
+                        else "not written because a record it depends on stayed locked"
+                    ),
+                )
+            )
+            log.warning("salesforce.record_locked", record=write.label, code=error.code if error else None)
 
     @staticmethod
     def _written(plan: WritePlan, state: WriteState) -> tuple[WrittenRecords, tuple[str, ...]]:
@@ -326,55 +404,58 @@ def _with_dependents(refused: Iterable[str], pending: list[RecordWrite]) -> set[
     return dropped
 
 
+def _raise_org_level(refused: dict[str, SfError], pending: list[RecordWrite]) -> None:
+    """A missing permission or API access fails the meeting (with what to change), not one record."""
+    for ref, error in refused.items():
+        sobject = next(w.sobject for w in pending if w.ref == ref)
+        raised = org_level_error([error], status=400, sobject=sobject)
+        if raised is not None:
+            raise raised
+
+
+def _without(writes: tuple[RecordWrite, ...], refs: set[str]) -> tuple[RecordWrite, ...]:
+    return tuple(w for w in writes if w.ref not in refs)
+
+
 def _culprit(errors: list[SfError]) -> SfError | None:
     return next((e for e in errors if e.code not in ROLLBACK_CODES), None)
 
 
-def _refusals(unit: Unit, response: SubResponse) -> dict[str, SfError]:
-    if not unit.collection:
-        if response.status < 300:
-            return {}
-        error = _culprit(errors_in(response.body))
-        return {unit.writes[0].ref: error} if error else {}
-    if response.status >= 300:
-        error = _culprit(errors_in(response.body))
-        return dict.fromkeys((w.ref for w in unit.writes), error) if error else {}
-    refused: dict[str, SfError] = {}
+def _error(errors: list[SfError]) -> SfError:
+    """The record's own error when it names one; else why it was halted."""
+    return _culprit(errors) or (errors[0] if errors else SfError("UNKNOWN_ERROR", ""))
+
+
+def _results(unit: Unit, response: SubResponse) -> list[tuple[str | None, SfError | None]]:
+    """Per write of the unit: (its Id if Salesforce returned one, None) or (None, its error)."""
     items = response.body if isinstance(response.body, list) else []
-    for write, item in zip(unit.writes, items, strict=False):
-        if isinstance(item, dict) and not item.get("success", False):
-            error = _culprit(errors_in(item))
-            if error is not None:
-                refused[write.ref] = error
-    return refused
-
-
-def _failed(response: SubResponse) -> bool:
-    if response.status >= 300:
-        return True
-    items = response.body if isinstance(response.body, list) else []
-    return any(isinstance(i, dict) and i.get("success") is False for i in items)
-
-
-def _collect_ids(unit: Unit, response: SubResponse, state: WriteState) -> None:
+    per_record = unit.collection and any(isinstance(i, dict) and "success" in i for i in items)
+    if response.status >= 300 and not per_record:  # a failed collection still answers record by record
+        return [(None, _error(errors_in(response.body)))] * len(unit.writes)
     if not unit.collection:
-        write = unit.writes[0]
         body = response.body if isinstance(response.body, dict) else {}
-        record_id = body.get("id") or write.record_id
-        if isinstance(record_id, str):
-            state.ids[write.ref] = record_id
-        state.done.add(write.ref)
-        return
-    items = response.body if isinstance(response.body, list) else []
-    for write, item in zip(unit.writes, items, strict=False):
-        record_id = (item.get("id") if isinstance(item, dict) else None) or write.record_id
-        if isinstance(record_id, str):
-            state.ids[write.ref] = record_id
-        state.done.add(write.ref)
+        record_id = body.get("id")
+        return [(record_id if isinstance(record_id, str) else None, None)]
+    results: list[tuple[str | None, SfError | None]] = []
+    for index in range(len(unit.writes)):
+        item = items[index] if index < len(items) else None
+        if isinstance(item, dict) and item.get("success") is False:
+            results.append((None, _error(errors_in(item))))
+        else:
+            record_id = item.get("id") if isinstance(item, dict) else None
+            results.append((record_id if isinstance(record_id, str) else None, None))
+    return results
 
 
-def _retry_on_transient(response: SfResponse) -> None:
-    """A lock conflict rolled the whole composite back: resending it is safe, so retry in-process."""
+def _record_written(written: dict[str, str | None], state: WriteState) -> None:
+    for ref, record_id in written.items():
+        if record_id is not None:
+            state.ids[ref] = record_id
+        state.done.add(ref)
+
+
+def _resend_after_rollback(response: SfResponse) -> None:
+    """A lock conflict rolled the whole allOrNone composite back: resending it is safe, so retry in-process."""
     for item in composite_items(response.body):
         body = item.get("body")
         nested = (
@@ -382,4 +463,4 @@ def _retry_on_transient(response: SfResponse) -> None:
         )
         for error in errors_in(body) + errors_in(nested) if body else []:
             if error.code in TRANSIENT_CODES:
-                raise TransientError("a Salesforce record was locked; retrying the write", detail=error.code)
+                raise NotApplied("a Salesforce record was locked; the write was rolled back", detail=error.code)

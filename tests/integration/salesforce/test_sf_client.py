@@ -325,3 +325,136 @@ async def test_no_email_changes_the_query_against_the_simulator(client: Salesfor
     for email in NASTY:
         outcome = await client.read(org.config, ReadRequest((email,), (), (), None, "m"))
         assert [c.email for c in outcome.snapshot.contacts] == [email]
+
+
+# ---------------------------------------------------------------- refusals (one extra request at most)
+
+
+@pytest.mark.parametrize("keyed", [True, False])
+async def test_six_refused_tasks_cost_one_extra_request(
+    client: SalesforceClient, make_org: MakeOrg, keyed: bool
+) -> None:
+    org = make_org(
+        keyed=keyed,
+        records={"Account": [{"Name": "Acme", "Website": "acme.com"}]},
+        validation_rules=[{"sobject": "Task", "field": "Subject", "contains": "FORBIDDEN", "message": "Not allowed"}],
+    )
+    items = {f"ai-{i}" for i in range(6)}
+    plan = meeting_plan("m1", keyed=keyed, parent_id=org.ids["Account"][0], items=6, forbidden=items)
+    outcome = await client.write(org.config, plan)
+    errors = outcome.records.errors
+    assert sorted(e.record for e in errors) == sorted(f"task:{i}" for i in items)
+    assert {e.error_code for e in errors} == {"FIELD_CUSTOM_VALIDATION_EXCEPTION"}
+    assert outcome.records.event_id and outcome.records.note_id
+    assert outcome.records.task_ids == {}
+    assert outcome.api_calls == 2
+    assert len(org.records("Event")) == 1 and len(org.records("Note")) == 1 and org.records("Task") == []
+
+
+async def test_refusals_among_many_items_leave_the_rest_written(client: SalesforceClient, make_org: MakeOrg) -> None:
+    org = make_org(
+        records={"Account": [{"Name": "Acme", "Website": "acme.com"}]},
+        validation_rules=[{"sobject": "Task", "field": "Subject", "contains": "FORBIDDEN", "message": "Not allowed"}],
+    )
+    forbidden = {"ai-3", "ai-10", "ai-40"}  # 60 items: the Tasks travel in sObject Collections
+    plan = meeting_plan("m1", keyed=True, parent_id=org.ids["Account"][0], items=60, forbidden=forbidden)
+    outcome = await client.write(org.config, plan)
+    assert sorted(e.record for e in outcome.records.errors) == sorted(f"task:{i}" for i in forbidden)
+    assert len(outcome.records.task_ids) == 57 and not forbidden & set(outcome.records.task_ids)
+    assert outcome.api_calls == 2
+    assert len(org.records("Task")) == 57
+
+
+# ---------------------------------------------------------------- write retries (never a duplicate)
+
+
+def count_sends(client: SalesforceClient) -> list[str]:
+    """Record every HTTP request the client's transport sends (method and path)."""
+    transport = client._transport
+    sent: list[str] = []
+    send = transport._send
+
+    async def counting(method: str, url: Any, **kwargs: Any) -> Any:
+        sent.append(f"{method} {url.path}")
+        return await send(method, url, **kwargs)
+
+    transport._send = counting  # type: ignore[method-assign]
+    return sent
+
+
+async def test_a_write_that_timed_out_is_not_resent(
+    client: SalesforceClient, make_org: MakeOrg, settings: Settings
+) -> None:
+    org = make_org(keyed=False, records={"Account": [{"Name": "Acme", "Website": "acme.com"}]})
+    await client.read(org.config, read_request("m0", emails=("a@b.example",)))  # token and caches warm
+    plan = meeting_plan("m1", keyed=False, parent_id=org.ids["Account"][0], items=2)
+    sent = count_sends(client)
+    org.admin("PATCH", "faults", {"hang": True})  # Salesforce may be committing while we wait
+    started = asyncio.get_running_loop().time()
+    try:
+        with pytest.raises(TransientError):
+            await client.write(org.config, plan)
+        elapsed = asyncio.get_running_loop().time() - started
+    finally:
+        org.admin("PATCH", "faults", {"hang": False})
+    assert sent == ["POST /services/data/v60.0/composite"]  # one attempt: a resend could write it twice
+    assert elapsed < 2 * settings.request_timeout_s
+
+
+async def test_a_5xx_on_a_write_goes_to_the_pipeline(client: SalesforceClient, make_org: MakeOrg) -> None:
+    org = make_org(keyed=False, records={"Account": [{"Name": "Acme", "Website": "acme.com"}]})
+    await client.read(org.config, read_request("m0", emails=("a@b.example",)))
+    plan = meeting_plan("m1", keyed=False, parent_id=org.ids["Account"][0], items=1)
+    org.admin("PATCH", "faults", {"error_burst": 1})  # one 503: a resend would have succeeded
+    with pytest.raises(TransientError):
+        await client.write(org.config, plan)
+    assert org.records("Event") == []
+    assert (await client.write(org.config, plan)).api_calls == 1  # the pipeline's next attempt
+
+
+async def test_a_rolled_back_lock_conflict_is_resent_in_process(client: SalesforceClient, make_org: MakeOrg) -> None:
+    org = make_org(keyed=False, records={"Account": [{"Name": "Acme", "Website": "acme.com"}]})
+    plan = meeting_plan("m1", keyed=False, parent_id=org.ids["Account"][0], items=2)
+    org.admin("PATCH", "faults", {"lock_burst": 1})
+    outcome = await client.write(org.config, plan)
+    assert outcome.records.errors == []
+    assert outcome.api_calls == 2  # the rolled-back request counts too
+    assert len(org.records("Event")) == 1 and len(org.records("Task")) == 2
+
+
+async def test_a_read_that_timed_out_is_resent_and_counted(client: SalesforceClient, make_org: MakeOrg) -> None:
+    org = make_org()
+    await client.read(org.config, read_request("m0", emails=("a@b.example",)))
+    before = org.api_requests()
+    org.admin("PATCH", "faults", {"hang": True})
+
+    async def unhang_after_the_first_timeout() -> None:
+        await asyncio.sleep(2.0)  # request_timeout_s is 1.5: the first attempt has given up by now
+        org.admin("PATCH", "faults", {"hang": False})
+
+    unhang = asyncio.create_task(unhang_after_the_first_timeout())
+    try:
+        outcome = await client.read(org.config, read_request("m1", emails=("a@b.example",)))
+    finally:
+        await unhang
+    # Salesforce counts a request that timed out on our side; the simulator drops it when we hang up.
+    assert outcome.api_calls == 2 and org.api_requests() - before == 1
+
+
+async def test_a_failed_refresh_is_shared_with_the_meetings_waiting_for_it(
+    client: SalesforceClient, make_org: MakeOrg
+) -> None:
+    org = make_org()
+    await client.read(org.config, read_request("m0", emails=("a@b.example",)))
+    sent = count_sends(client)
+    org.admin("POST", "revoke", {})
+    org.admin("POST", "expire-tokens")
+    outcomes = await asyncio.gather(
+        *(client.read(org.config, read_request(f"m{i}", emails=(f"p{i}@b.example",))) for i in range(10)),
+        return_exceptions=True,
+    )
+    assert all(isinstance(o, ConnectionExpired) for o in outcomes)
+    assert sent.count("POST /services/oauth2/token") == 1  # ONE refresh for ten meetings
+    with pytest.raises(ConnectionExpired):  # a later meeting of the same connection does not ask again
+        await client.read(org.config, read_request("m11", emails=("a@b.example",)))
+    assert sent.count("POST /services/oauth2/token") == 1
