@@ -6,15 +6,17 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SALESFORCE_HOSTS = (
-    # Salesforce's own domains: production, sandboxes, My Domain, Government Cloud.
+    # Only the hosts Salesforce serves the OAuth and REST APIs from: the generic login hosts and
+    # My Domains (production, and sandboxes, Developer Edition, scratch orgs as subdomains of
+    # my.salesforce.com). Not `*.salesforce.com` / `*.force.com` / `*.site.com`: Experience Cloud
+    # sites and Salesforce Sites live there, and their pages are operated by customers.
     "login.salesforce.com",
     "test.salesforce.com",
     "*.my.salesforce.com",
     "*.sandbox.my.salesforce.com",
-    "*.salesforce.com",
-    "*.force.com",
-    "*.cloudforce.com",
-    "*.salesforce.mil",
+    # Government Cloud Plus - Defense My Domains (unverified against a real org; extend
+    # SFSYNC_INSTANCE_ALLOWLIST if a government org logs in through another host).
+    "*.my.salesforce.mil",
 )
 
 

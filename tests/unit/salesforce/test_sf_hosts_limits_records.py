@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from service.config import SALESFORCE_HOSTS
 from service.errors import InstanceNotAllowed
 from service.salesforce.hosts import checked_origin
 from service.salesforce.limits import ApiUsage, UsageBook, parse_limit_info
@@ -64,3 +65,36 @@ def test_salesforce_datetimes_and_dates_parse() -> None:
     assert parse_datetime("2026-01-31T10:00:00Z") == datetime(2026, 1, 31, 10, tzinfo=UTC)
     assert parse_datetime(None) is None
     assert parse_date("2026-01-31") == date(2026, 1, 31)
+
+
+DEFAULTS = SALESFORCE_HOSTS  # the built-in default, whatever this machine's environment says
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://login.salesforce.com",
+        "https://test.salesforce.com",
+        "https://acme.my.salesforce.com",
+        "https://acme--uat.sandbox.my.salesforce.com",
+        "https://acme-dev-ed.develop.my.salesforce.com",
+        "https://agency.my.salesforce.mil",
+    ],
+)
+def test_the_default_allowlist_admits_salesforce_api_hosts(url: str) -> None:
+    checked_origin(url, DEFAULTS, what="instance URL")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://acme.my.site.com",  # Experience Cloud site: pages the customer operates
+        "https://acme.force.com",  # Salesforce Sites
+        "https://acme.lightning.force.com",
+        "https://community.salesforce.com",  # any host under salesforce.com is not an API host
+        "https://na1.salesforce.com",  # legacy instance URLs: every org has a My Domain now
+    ],
+)
+def test_the_default_allowlist_refuses_customer_operated_sites(url: str) -> None:
+    with pytest.raises(InstanceNotAllowed):
+        checked_origin(url, DEFAULTS, what="instance URL")
