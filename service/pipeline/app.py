@@ -270,7 +270,12 @@ class SyncApp:
 
     async def _work(self, stream: Any) -> None:
         await self.salesforce.start()
+        tables: Any = self.app.tables
         async for events in stream.take_events(self.settings.batch_size, within=self.settings.batch_window_s):
+            # Events can arrive while the tables are still being recovered after a restart; handled
+            # now, they would meet a half-restored ledger. Faust seeks back to the committed offsets
+            # when recovery ends, so waiting costs nothing but a few repeats.
+            await tables.recovery.completed.wait()
             self._idle.clear()
             try:
                 await self._process_batch(events)
