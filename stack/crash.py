@@ -66,7 +66,7 @@ def run(stack: StackRun, *, meetings: int, kills: int, seed: int = 7, timeout_s:
     ]
     collector = ResultCollector(stack.settings)
     # Small batches and a slow Salesforce keep work in flight for the kills to land in.
-    worker = stack.worker("crash", SFSYNC_BATCH_SIZE="8")
+    worker = stack.worker("crash", SFSYNC_BATCH_SIZE="8", SFSYNC_LOG_LEVEL="INFO")
     started = time.monotonic()
     worker.start()
     send_meetings(stack.settings, batch)
