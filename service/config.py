@@ -48,6 +48,7 @@ class Settings(BaseSettings):
     retry_max_age_s: float = 24 * 3600.0
     retry_max_hold_s: float = 2.0  # longest the retry agent sleeps on one not-yet-due message
     parked_per_org: int = 500  # meetings kept while an org's connection is expired
+    stall_timeout_s: float = 180.0  # no batch this long while work waits: the worker exits (restarted)
     park_check_interval_s: float = 60.0  # how often parked meetings are checked against retry_max_age_s
     commit_interval_s: float = 1.0  # how often offsets are committed (fewer repeats after a crash)
     ledger_retention_days: float = 30.0  # ledger entries of meetings quiet this long are dropped

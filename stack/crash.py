@@ -77,6 +77,8 @@ def run(stack: StackRun, *, meetings: int, kills: int, seed: int = 7, timeout_s:
         worker.start(wait_ready=True)
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
+        if not worker.running:  # it stopped itself (a stall watchdog): restart it, as Kubernetes would
+            worker.start()
         collector.poll(1.0)
         if expected <= {r.meeting_id for r in collector.results if r.status.is_terminal}:
             break

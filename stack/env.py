@@ -43,6 +43,7 @@ class StackRun:
             "SFSYNC_RETRY_MAX_AGE_S": "15",
             "SFSYNC_API_USAGE_RECHECK_S": "1",
             "SFSYNC_PARK_CHECK_INTERVAL_S": "1",
+            "SFSYNC_STALL_TIMEOUT_S": "30",
             # The retry topic does the retrying, so attempt counts in tests don't depend on timing.
             "SFSYNC_CLIENT_RETRIES": "0",
             "SFSYNC_LOG_LEVEL": "WARNING",

@@ -64,6 +64,8 @@ class SyncApp:
         self._idle.set()
         self._expiry_sent: set[str] = set()  # park expiries sent and not yet processed
         self._orgs_seen: set[str] = set()  # orgs whose Salesforce session this worker may hold
+        self._last_progress = time.monotonic()
+        self._last_offset: dict[int, int] = {}  # work partition -> newest offset taken into a batch
         self.syncer = MeetingSyncer(settings, self.salesforce, clock)
         self.app = self._build_app()
         n = settings.partitions
@@ -89,6 +91,7 @@ class SyncApp:
         revoked_signal: Any = app.on_partitions_revoked  # its receiver type wants a `signal` keyword
         revoked_signal.connect(self._on_partitions_revoked)
         app.timer(interval=settings.park_check_interval_s)(self._expire_parked)
+        app.timer(interval=max(1.0, settings.stall_timeout_s / 4))(self._watch_for_stall)
         page: Any = app.page  # typed for (view, request) handlers; ours are bound methods: (request)
         page(METRICS_PATH)(self._metrics_page)
         page(READY_PATH)(self._ready_page)
@@ -270,12 +273,13 @@ class SyncApp:
 
     async def _work(self, stream: Any) -> None:
         await self.salesforce.start()
+        # No batch before the tables are recovered: it would meet a half-restored ledger, and in
+        # faust-streaming 0.15.3 a `take_events` batch taken before recovery ended left the stream
+        # delivering nothing more after Faust's seek to the committed offsets (seen in the crash test).
         tables: Any = self.app.tables
+        await tables.recovery.completed.wait()
         async for events in stream.take_events(self.settings.batch_size, within=self.settings.batch_window_s):
-            # Events can arrive while the tables are still being recovered after a restart; handled
-            # now, they would meet a half-restored ledger. Faust seeks back to the committed offsets
-            # when recovery ends, so waiting costs nothing but a few repeats.
-            await tables.recovery.completed.wait()
+            await tables.recovery.completed.wait()  # a later rebalance may be recovering again
             self._idle.clear()
             try:
                 await self._process_batch(events)
@@ -292,6 +296,7 @@ class SyncApp:
         run: list[tuple[int, WorkItem]] = []
         for event in events:
             partition = event.message.partition
+            self._last_offset[partition] = max(event.message.offset, self._last_offset.get(partition, -1))
             if partition not in owned:
                 continue  # revoked while it waited in the buffer: its new owner processes it
             item = await self._read_work_item(event)
@@ -322,6 +327,7 @@ class SyncApp:
             if outcome.result is not None:
                 await self._publish(outcome.result)
         metrics.LAST_BATCH.set(time.time())
+        self._last_progress = time.monotonic()
         metrics.PARKED.set(len(self.parked))
         await self._sweep_ledger_step()
 
@@ -501,6 +507,36 @@ class SyncApp:
             if item.first_attempt_at is not None and item.first_attempt_at <= cutoff:
                 self._expiry_sent.add(meeting_id)
                 await self._handing_off(self._send_work(item.model_copy(update={"kind": WorkKind.PARK_EXPIRY})))
+
+    async def _watch_for_stall(self, _app: Any = None) -> None:
+        """Fail-stop when work waits on an owned partition and no batch has run for `stall_timeout_s`.
+
+        The backstop for Faust's known rebalance and recovery hangs (FAUST-NOTES pitfall 7): a worker
+        that stopped consuming would otherwise sit there, healthy-looking, while its orgs wait. After the
+        restart its partitions are consumed again from the committed offsets.
+        """
+        tables: Any = self.app.tables
+        idle_for = time.monotonic() - self._last_progress
+        if idle_for < self.settings.stall_timeout_s or not self._idle.is_set():
+            return
+        if not tables.recovery.completed.is_set():
+            return
+        consumer: Any = self.app.consumer
+        work_topic = self.work_topic.get_topic_name()
+        for tp in consumer.assignment():
+            if tp.topic != work_topic:
+                continue
+            try:
+                highwater = consumer.highwater(tp)
+            except Exception:  # noqa: S112 - no fetch yet: nothing to judge
+                continue
+            taken = self._last_offset.get(tp.partition)
+            committed = getattr(consumer, "_committed_offset", {}).get(tp)
+            done = max(x for x in (taken, (committed or 0) - 1, -1) if x is not None)
+            if highwater is not None and highwater - 1 > done:
+                log.critical("work_stalled", partition=tp.partition, waiting=highwater - 1 - done, idle_s=idle_for)
+                logging.shutdown()
+                os._exit(70)
 
     async def _sweep_ledger_step(self) -> None:
         """Drop ledger entries of meetings quiet for `ledger_retention_days` (the ledger would grow forever).
