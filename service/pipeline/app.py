@@ -232,7 +232,10 @@ class SyncApp:
         So a long delay never holds the messages behind it, and a topic of waiting messages is
         re-read at most once per `retry_max_hold_s`.
         """
+        tables: Any = self.app.tables
+        await tables.recovery.completed.wait()  # as the work agent: no batch taken before recovery
         async for events in stream.take_events(self.settings.batch_size * 4, within=self.settings.retry_max_hold_s):
+            await tables.recovery.completed.wait()
             await self._handing_off(self._retry_batch(events))
 
     async def _retry_batch(self, events: list[Any]) -> None:
