@@ -304,7 +304,7 @@ def test_asyncapi_document_is_valid_asyncapi_3_0_0(
     ("what", "damage"),
     [
         ("unknown operation action", lambda d: d["operations"]["sendSyncResults"].update(action="publish")),
-        ("channel without address type", lambda d: d["channels"]["work"].update(address=42)),
+        ("channel without address type", lambda d: d["channels"]["workItems"].update(address=42)),
         ("unknown top-level field", lambda d: d.update(topics={})),
         ("bad kafka binding", lambda d: d["channels"]["orgConfigs"]["bindings"]["kafka"].update(partitions=0)),
     ],
