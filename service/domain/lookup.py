@@ -45,7 +45,6 @@ class ActionItemRef:
 @dataclass(frozen=True)
 class ReadRequest:
     contact_emails: tuple[str, ...]  # external participants' emails: Contacts and Leads by exact email
-    user_emails: tuple[str, ...]  # every email that may be an active User: participants, owner, assignees
     account_domains: tuple[str, ...]  # company domains to compare with Account.Website (LIKE candidates)
     anchor: Anchor | None  # None when the ledger already knows this meeting's records
     meeting_id: str = ""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from service.domain.addresses import company_domains, email_domain, is_free_mail, normalize_email
+from service.domain.addresses import company_domains, email_domain, is_free_mail
 from service.domain.ledger import LedgerEntry
 from service.domain.lookup import ActionItemRef, Anchor, ReadRequest
 from service.domain.messages import ActionItem, MeetingSummary, OrgConfig
@@ -29,11 +29,8 @@ def read_request(meeting: MeetingSummary, org: OrgConfig, ledger: LedgerEntry | 
             if p.email is not None and not p.is_owner and not on_verified_domain(p, org.verified_domains)
         }
     )
-    everyone = {p.email for p in people if p.email is not None}
-    everyone.update(e for item in meeting.action_items if (e := normalize_email(item.assignee_email)))
     return ReadRequest(
         contact_emails=tuple(external),
-        user_emails=tuple(sorted(everyone)),
         account_domains=account_domains(external),
         anchor=anchor_for(meeting, org, ledger),
         meeting_id=meeting.meeting_id,

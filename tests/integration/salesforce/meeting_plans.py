@@ -25,7 +25,6 @@ def item_ids(count: int) -> list[str]:
 def read_request(meeting_id: str, *, emails: tuple[str, ...] = (), items: int = 0, anchor: bool = False) -> ReadRequest:
     return ReadRequest(
         contact_emails=emails,
-        user_emails=("rep@ours.example",),
         account_domains=tuple(sorted({e.split("@")[1] for e in emails})),
         anchor=Anchor("Event", event_sync_key(meeting_id), subject(meeting_id), START, CREATED_AFTER)
         if anchor

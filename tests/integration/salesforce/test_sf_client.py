@@ -44,7 +44,7 @@ async def test_a_meeting_read_costs_one_request_and_an_empty_one_none(
             "Lead": [{"LastName": "Lee", "Company": "Acme", "Email": "lead@acme.com"}],
         }
     )
-    request = ReadRequest(("o'brien@acme.com", "lead@acme.com"), ("rep@ours.example",), ("acme.com",), None, "m1")
+    request = ReadRequest(("o'brien@acme.com", "lead@acme.com"), ("acme.com",), None, "m1")
     outcome = await client.read(org.config, request)
     assert outcome.api_calls == 1 == org.api_requests()  # cold caches ride in the same composite
     snapshot = outcome.snapshot
@@ -57,7 +57,7 @@ async def test_a_meeting_read_costs_one_request_and_an_empty_one_none(
     warm = await client.read(org.config, request)
     assert warm.api_calls == 1 and org.api_requests() == 2
     assert warm.snapshot.users == snapshot.users  # from the cache
-    nothing = await client.read(org.config, ReadRequest((), ("rep@ours.example",), (), None, "m1"))
+    nothing = await client.read(org.config, ReadRequest((), (), None, "m1"))
     assert nothing.api_calls == 0 and org.api_requests() == 2
     assert nothing.snapshot.users == snapshot.users
 
@@ -82,7 +82,7 @@ async def test_an_empty_read_with_a_cold_describe_still_learns_the_key_field(
     try:
         await client.read(org.config, read_request("m0", emails=("a@b.example",)))  # warms the Users
         before = org.api_requests()
-        outcome = await client.read(org.config, ReadRequest((), ("rep@ours.example",), (), None, "m1"))
+        outcome = await client.read(org.config, ReadRequest((), (), None, "m1"))
     finally:
         await client.close()
     assert outcome.snapshot.has_sync_key_field is True  # not a guess of "unkeyed" (which would create twins)
@@ -323,7 +323,7 @@ async def test_no_email_changes_the_query_against_the_simulator(client: Salesfor
     decoys = ["obrien@x.example", "backslash@x.example", "perXcent@x.example", "underXscore@x.example"]
     org = make_org(records={"Contact": [{"LastName": "C", "Email": e} for e in NASTY + decoys]})
     for email in NASTY:
-        outcome = await client.read(org.config, ReadRequest((email,), (), (), None, "m"))
+        outcome = await client.read(org.config, ReadRequest((email,), (), None, "m"))
         assert [c.email for c in outcome.snapshot.contacts] == [email]
 
 

@@ -23,13 +23,6 @@ def test_owner_is_never_looked_up_as_a_contact() -> None:
     assert request.contact_emails == ("amy@acme.com",)
 
 
-def test_user_emails_are_participants_owner_and_assignees() -> None:
-    request = read_request(
-        meeting("amy@acme.com", "bob@icecubes.io", action_items=[item(assignee_email="Carl@IceCubes.io")]), org(), None
-    )
-    assert request.user_emails == ("amy@acme.com", "bob@icecubes.io", "carl@icecubes.io", "owner@icecubes.io")
-
-
 def test_account_domains_skip_free_mail_and_verified_domains() -> None:
     request = read_request(meeting("amy@acme.com", "x@gmail.com", "bob@icecubes.io", "d@zeta.io"), org(), None)
     assert request.account_domains == ("acme.com", "zeta.io")

@@ -85,7 +85,7 @@ def test_soql_refuses_raw_strings() -> None:
 
 def test_two_hundred_participants_fit_one_statement_each_and_long_lists_are_chunked() -> None:
     emails = [f"person.with.a.long.name{i}@some-company-domain.example.com" for i in range(200)]
-    queries = read_queries(ReadRequest(tuple(emails), (), ("example.com",), None))
+    queries = read_queries(ReadRequest(tuple(emails), ("example.com",), None))
     assert [q.kind for q in queries] == ["contacts", "leads", "opportunities", "accounts"]
     assert all(len(q.statement) <= MAX_STATEMENT_CHARS for q in queries)
     huge = [("x" * 300) + f"{i}@x.com" for i in range(1000)]
