@@ -1,4 +1,5 @@
-"""The Faust application: topics, tables and the four agents that move a meeting through.
+"""The Faust application: topics, tables, the four agents that move a meeting through, and two timers
+(parked meetings' deadlines, the stall watchdog).
 
     meetings.summaries.v1 ─┐ intake (decode, validate, re-key)         ┌─► crm.sync-results.v1
     crm.org-configs.v1 ────┼──────────────────────► sfsync-work ─► work ┼─► crm.sync-retry.v1 ─► retry ─┐
@@ -6,7 +7,8 @@
                                                          └──────────────────────────────────────────────┘
 Every agent runs with concurrency 1 (FAUST-NOTES pitfall 1); parallelism comes from the work agent
 taking batches and syncing their meetings concurrently, one revision of a meeting at a time. No
-exception leaves an agent (pitfall 2): a failure becomes a result, a DLQ record or a retry.
+exception leaves an agent (pitfall 2): an input problem becomes a result or a DLQ record, a Salesforce
+problem a result or a retry, and anything else stops the process before its offsets move.
 """
 
 from __future__ import annotations
