@@ -25,6 +25,7 @@ from typing import Any
 import faust
 import structlog
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
 
 from service.config import Settings
 from service.crypto import TokenCipher
@@ -214,10 +215,14 @@ class SyncApp:
         await self.dlq_topic.send(key=message.key, value=message.value, headers=headers)
 
     async def _send_work(self, item: WorkItem) -> None:
-        await self.work_topic.send(
-            key=item.org_id.encode(),
-            value=item.model_dump_json().encode(),
-            partition=partition_for(item.org_id, self.settings.partitions),
+        await self._send_to_org_partition(self.work_topic, item.org_id, item)
+
+    async def _send_to_org_partition(self, topic: Any, org_id: str, value: BaseModel) -> None:
+        """Keyed by org and placed by our own partition function, whatever the producer would pick."""
+        await topic.send(
+            key=org_id.encode(),
+            value=value.model_dump_json().encode(),
+            partition=partition_for(org_id, self.settings.partitions),
         )
 
     async def _publish(self, result: SyncResult) -> None:
@@ -268,11 +273,7 @@ class SyncApp:
             await asyncio.sleep(min(soonest, self.settings.retry_max_hold_s))
 
     async def _send_retry(self, request: RetryRequest) -> None:
-        await self.retry_topic.send(
-            key=request.org_id.encode(),
-            value=request.model_dump_json().encode(),
-            partition=partition_for(request.org_id, self.settings.partitions),
-        )
+        await self._send_to_org_partition(self.retry_topic, request.org_id, request)
 
     # ------------------------------------------------------------------ work
 

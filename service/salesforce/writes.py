@@ -162,31 +162,13 @@ class Writer:
         base = f"/services/data/{self._version}"
         if not unit.collection:
             write = unit.writes[0]
-            if write.action is WriteAction.CREATE:
-                return SubRequest(
-                    write.ref,
-                    "POST",
-                    f"{base}/sobjects/{write.sobject}",
-                    self._body(write, batch_singles, state, drop_key=False),
-                    sobject=write.sobject,
-                )
-            if write.action is WriteAction.UPDATE:
-                if not write.record_id:
-                    raise SyncError("an update without a record Id", detail=write.label)
-                return SubRequest(
-                    write.ref,
-                    "PATCH",
-                    f"{base}/sobjects/{write.sobject}/{quote(write.record_id, safe='')}",
-                    self._body(write, batch_singles, state, drop_key=False),
-                    sobject=write.sobject,
-                )
-            if not write.sync_key:
-                raise SyncError("an upsert without a sync key", detail=write.label)
+            method, path = _single_target(write)
             return SubRequest(
                 write.ref,
-                "PATCH",
-                f"{base}/sobjects/{write.sobject}/{SYNC_KEY_FIELD}/{quote(write.sync_key, safe=_PATH_SAFE)}",
-                self._body(write, batch_singles, state, drop_key=True),
+                method,
+                f"{base}/sobjects/{write.sobject}{path}",
+                # An upsert carries its key in the URL; Salesforce refuses it in the body too.
+                self._body(write, batch_singles, state, drop_key=write.action is WriteAction.UPSERT),
                 sobject=write.sobject,
             )
         first = unit.writes[0]
@@ -464,3 +446,16 @@ def _resend_after_rollback(response: SfResponse) -> None:
         for error in errors_in(body) + errors_in(nested) if body else []:
             if error.code in TRANSIENT_CODES:
                 raise NotApplied("a Salesforce record was locked; the write was rolled back", detail=error.code)
+
+
+def _single_target(write: RecordWrite) -> tuple[str, str]:
+    """HTTP method and the path after `/sobjects/{Type}` for one record's write."""
+    if write.action is WriteAction.CREATE:
+        return "POST", ""
+    if write.action is WriteAction.UPDATE:
+        if not write.record_id:
+            raise SyncError("an update without a record Id", detail=write.label)
+        return "PATCH", f"/{quote(write.record_id, safe='')}"
+    if not write.sync_key:
+        raise SyncError("an upsert without a sync key", detail=write.label)
+    return "PATCH", f"/{SYNC_KEY_FIELD}/{quote(write.sync_key, safe=_PATH_SAFE)}"
